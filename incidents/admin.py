@@ -1,0 +1,246 @@
+"""The operators' side: every save and delete here calls incidents.services."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Max
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from . import services
+from .forms import IncidentOpenForm, UpdateForm
+from .markdown import render_markdown
+from .models import Component, ComponentGroup, Incident, IncidentUpdate
+
+admin.site.site_header = "Status page administration"
+admin.site.site_title = "Status page admin"
+admin.site.index_title = "Incidents, components and followers"
+
+
+def _add_errors(form, error: ValidationError):
+    for message in error.messages:
+        form.add_error(None, message)
+
+
+class UpdateInline(admin.TabularInline):
+    model = IncidentUpdate
+    fields = ["post", "status", "published_at", "is_draft"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    ordering = ["-published_at"]
+
+    @admin.display(description="Post")
+    def post(self, update):
+        return update.title
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "status",
+        "impact",
+        "kind",
+        "started_at",
+        "last_update",
+        "post_update_link",
+    ]
+    list_filter = ["status", "kind", "impact", "components"]
+    search_fields = ["title", "public_id", "updates__headline", "updates__body"]
+    date_hierarchy = "started_at"
+    ordering = ["-started_at"]
+    fields = [
+        "title", "kind", "status", "impact", "components", "started_at", "resolved_at",
+        "scheduled_for", "scheduled_until", "auto_transition", "public_link",
+    ]  # fmt: skip
+    readonly_fields = ["kind", "status", "components", "started_at", "resolved_at", "public_link"]
+    inlines = [UpdateInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(last_update_at=Max("updates__published_at"))
+
+    @admin.display(description="Last update", ordering="last_update_at")
+    def last_update(self, incident):
+        return incident.last_update_at
+
+    @admin.display(description="")
+    def post_update_link(self, incident):
+        url = reverse("admin:incidents_incident_post_update", args=[incident.pk])
+        return format_html('<a class="button" href="{}">Post update</a>', url)
+
+    @admin.display(description="Public page")
+    def public_link(self, incident):
+        return format_html('<a href="{0}">{0}</a>', incident.get_absolute_url())
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:incident_id>/post-update/",
+                self.admin_site.admin_view(self.post_update_view),
+                name="incidents_incident_post_update",
+            ),
+            *super().get_urls(),
+        ]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = IncidentOpenForm(request.POST or None)
+        if request.method == "POST" and form.is_valid() and "_preview" not in request.POST:
+            try:
+                update = services.incident_open(author=request.user, **form.service_arguments())
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, f"Opened “{update.incident}”.")
+                return redirect("admin:incidents_incident_changelist")
+        return self._post_form(request, form, title="Open an incident")
+
+    def post_update_view(self, request, incident_id):
+        incident = get_object_or_404(Incident, pk=incident_id)
+        if not self.has_change_permission(request, incident):
+            raise PermissionDenied
+        latest = incident.updates.first()
+        form = UpdateForm(
+            request.POST or None,
+            kind=incident.kind,
+            initial={"status": latest.status if latest else None},
+        )
+        if request.method == "POST" and form.is_valid() and "_preview" not in request.POST:
+            try:
+                services.update_post(
+                    incident=incident, author=request.user, **form.service_arguments()
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, f"Posted an update to “{incident}”.")
+                return redirect("admin:incidents_incident_changelist")
+        return self._post_form(
+            request, form, title=f"Post an update: {incident}", incident=incident
+        )
+
+    def _post_form(self, request, form, *, title, incident=None):
+        preview = None
+        if request.method == "POST" and "_preview" in request.POST and form.is_valid():
+            preview = mark_safe(render_markdown(form.cleaned_data["body"]))  # noqa: S308 (sanitized)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "form": form,
+            "incident": incident,
+            "preview": preview,
+            "updates": incident.updates.all()[:5] if incident else [],
+        }
+        return TemplateResponse(request, "admin/incidents/post_form.html", context)
+
+    def save_model(self, request, obj, form, change):
+        services.incident_edit(
+            incident=obj,
+            actor=request.user,
+            **{name: form.cleaned_data[name] for name in form.changed_data if name != "components"},
+        )
+
+    def delete_model(self, request, obj):
+        services.incident_delete(incident=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for incident in queryset:
+            services.incident_delete(incident=incident, actor=request.user)
+
+
+@admin.register(IncidentUpdate)
+class IncidentUpdateAdmin(admin.ModelAdmin):
+    list_display = ["title", "incident", "status", "published_at", "is_draft", "author"]
+    list_filter = ["status", "is_draft", "incident__kind"]
+    list_select_related = ["incident", "author"]
+    search_fields = ["headline", "body", "incident__title"]
+    date_hierarchy = "published_at"
+    fields = [
+        "incident", "status", "headline", "body", "rendered", "published_at", "is_draft",
+        "notify", "component_changes_made", "author", "went_live_at",
+    ]  # fmt: skip
+    readonly_fields = ["incident", "rendered", "component_changes_made", "author", "went_live_at"]
+
+    @admin.display(description="Rendered message")
+    def rendered(self, update):
+        return mark_safe(update.body_html)  # noqa: S308 (sanitized when written)
+
+    @admin.display(description="Component changes")
+    def component_changes_made(self, update):
+        changes = update.component_changes.select_related("component")
+        return (
+            ", ".join(f"{c.component}: {c.old_status} → {c.new_status}" for c in changes) or "None"
+        )
+
+    def has_add_permission(self, request):
+        return False  # posts are written from their incident ("Post update")
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.went_live_at:
+            return [*self.readonly_fields, "is_draft"]  # a published post cannot be unpublished
+        return self.readonly_fields
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        update = self.get_object(request, request.resolver_match.kwargs.get("object_id"))
+        if db_field.name == "status" and update is not None:
+            kwargs["choices"] = [(s.value, s.label) for s in update.incident.status_choices()]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        services.update_edit(
+            update=obj,
+            actor=request.user,
+            **{name: form.cleaned_data[name] for name in form.changed_data},
+        )
+
+    def delete_model(self, request, obj):
+        services.update_delete(update=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for update in queryset:
+            services.update_delete(update=update, actor=request.user)
+
+
+@admin.register(Component)
+class ComponentAdmin(admin.ModelAdmin):
+    list_display = ["name", "group", "status", "position", "is_hidden"]
+    list_editable = ["status", "position"]
+    list_filter = ["status", "group", "is_hidden"]
+    search_fields = ["name", "description"]
+    fields = ["name", "description", "group", "position", "status", "is_hidden", "start_date"]
+
+    def save_model(self, request, obj, form, change):
+        services.component_save(component=obj, actor=request.user)
+
+    def delete_model(self, request, obj):
+        services.component_delete(component=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for component in queryset:
+            services.component_delete(component=component, actor=request.user)
+
+
+@admin.register(ComponentGroup)
+class ComponentGroupAdmin(admin.ModelAdmin):
+    list_display = ["name", "position"]
+    list_editable = ["position"]
+    fields = ["name", "description", "position"]
+
+    def save_model(self, request, obj, form, change):
+        services.group_save(group=obj, actor=request.user)
+
+    def delete_model(self, request, obj):
+        services.group_delete(group=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for group in queryset:
+            services.group_delete(group=group, actor=request.user)

@@ -1,0 +1,133 @@
+"""Operator forms: open an incident, post an update. Both feed incidents.services."""
+
+from django import forms
+from django.utils import timezone
+
+from .models import STATUSES_BY_KIND, Component, ComponentStatus, Impact, IncidentKind
+
+NOTIFY_CHOICES = [
+    ("auto", "Yes, unless the post is backdated"),
+    ("yes", "Yes"),
+    ("no", "No"),
+]
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def format_value(self, value):
+        if hasattr(value, "isoformat"):
+            return timezone.localtime(value).strftime("%Y-%m-%dT%H:%M")
+        return value
+
+
+class UpdateForm(forms.Form):
+    """A post: status, message, and how each component is affected."""
+
+    status = forms.ChoiceField()
+    headline = forms.CharField(
+        max_length=200,
+        required=False,
+        help_text="Optional title of this post, e.g. “Outage complete”.",
+    )
+    body = forms.CharField(
+        label="Message",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="Markdown: **bold**, [links](https://…), lists. Raw HTML is not allowed.",
+    )
+    published_at = forms.DateTimeField(
+        label="Published at",
+        required=False,
+        widget=DateTimeLocalInput(),
+        help_text="Leave empty for now. A past time backfills history; "
+        "a future time schedules the post.",
+    )
+    is_draft = forms.BooleanField(label="Save as draft", required=False)
+    notify = forms.ChoiceField(label="Notify followers", choices=NOTIFY_CHOICES, initial="auto")
+
+    def __init__(self, *args, kind=IncidentKind.INCIDENT, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [(s.value, s.label) for s in STATUSES_BY_KIND[kind]]
+        self.components = list(Component.objects.select_related("group"))
+        for component in self.components:
+            self.fields[self.component_field_name(component)] = forms.ChoiceField(
+                label=str(component),
+                required=False,
+                choices=[
+                    ("", f"No change ({component.get_status_display().lower()})"),
+                    *ComponentStatus.choices,
+                ],
+            )
+
+    @staticmethod
+    def component_field_name(component):
+        return f"component_{component.pk}"
+
+    def component_fields(self):
+        return [self[self.component_field_name(c)] for c in self.components]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("body", "").strip() and not cleaned.get("headline", "").strip():
+            raise forms.ValidationError("Write a message or a headline.")
+        return cleaned
+
+    def component_changes(self):
+        return {
+            component: self.cleaned_data[self.component_field_name(component)]
+            for component in self.components
+            if self.cleaned_data.get(self.component_field_name(component))
+        }
+
+    def service_arguments(self):
+        data = self.cleaned_data
+        return {
+            "status": data["status"],
+            "headline": data["headline"],
+            "body": data["body"],
+            "published_at": data["published_at"],
+            "is_draft": data["is_draft"],
+            "notify": {"auto": None, "yes": True, "no": False}[data["notify"]],
+            "component_changes": self.component_changes(),
+        }
+
+
+class IncidentOpenForm(UpdateForm):
+    """Opening an incident is one form: the incident and its first post."""
+
+    title = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(choices=IncidentKind.choices, initial=IncidentKind.INCIDENT)
+    impact = forms.ChoiceField(choices=Impact.choices, initial=Impact.MINOR)
+    scheduled_for = forms.DateTimeField(
+        required=False, widget=DateTimeLocalInput(), help_text="Maintenance only."
+    )
+    scheduled_until = forms.DateTimeField(
+        required=False, widget=DateTimeLocalInput(), help_text="Maintenance only."
+    )
+    auto_transition = forms.BooleanField(
+        label="Start and complete automatically",
+        required=False,
+        help_text="Maintenance only: go in progress at the start and complete at the end, "
+        "setting the affected components to under maintenance and back.",
+    )
+
+    field_order = ["title", "kind", "impact", "status", "headline", "body"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [
+            (kind.label, [(s.value, s.label) for s in statuses])
+            for kind, statuses in STATUSES_BY_KIND.items()
+        ]
+
+    def service_arguments(self):
+        data = self.cleaned_data
+        return super().service_arguments() | {
+            "title": data["title"],
+            "kind": data["kind"],
+            "impact": data["impact"],
+            "scheduled_for": data["scheduled_for"],
+            "scheduled_until": data["scheduled_until"],
+            "auto_transition": data["auto_transition"],
+        }

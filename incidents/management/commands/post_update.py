@@ -1,0 +1,121 @@
+"""Post to the status page from a shell: open an incident or update one.
+
+    manage.py post_update --title "Network problem" --status investigating \
+        --component Network=major_outage --body "We're looking into it."
+    echo "Back to normal." | manage.py post_update --incident k2l8x0q4v9m1 --status resolved
+"""
+
+import sys
+from argparse import BooleanOptionalAction
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from incidents import services
+from incidents.models import Component, Incident, IncidentKind
+
+
+def _datetime(value, option):
+    try:
+        parsed = parse_datetime(value)
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise CommandError(f"{option}: '{value}' is not a date and time (e.g. 2026-03-02T10:15).")
+    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+
+
+def _component_changes(pairs):
+    changes = {}
+    for pair in pairs:
+        name, sep, status = pair.rpartition("=")
+        if not sep or not name:
+            raise CommandError(f"--component: '{pair}' is not NAME=STATUS.")
+        try:
+            component = Component.objects.get(name__iexact=name.strip())
+        except Component.DoesNotExist:
+            raise CommandError(f"--component: there is no component named '{name}'.") from None
+        changes[component] = status.strip()
+    return changes
+
+
+class Command(BaseCommand):
+    help = "Open an incident (--title) or post an update to one (--incident ID)."
+    stealth_options = ("stdin",)
+
+    def add_arguments(self, parser):
+        target = parser.add_mutually_exclusive_group(required=True)
+        target.add_argument("--title", help="Open a new incident with this title.")
+        target.add_argument("--incident", metavar="ID", help="Public id of the incident to update.")
+        parser.add_argument("--status", required=True, help="e.g. investigating, resolved.")
+        parser.add_argument("--impact", help="none, minor, major or critical.")
+        parser.add_argument(
+            "--kind", default=IncidentKind.INCIDENT, help="incident or maintenance."
+        )
+        parser.add_argument("--scheduled-for", help="Maintenance window start (ISO 8601).")
+        parser.add_argument("--scheduled-until", help="Maintenance window end (ISO 8601).")
+        parser.add_argument("--body", help="Markdown message; read from standard input if omitted.")
+        parser.add_argument("--headline", default="", help="Optional title of this post.")
+        parser.add_argument(
+            "--component",
+            action="append",
+            default=[],
+            metavar="NAME=STATUS",
+            help="Set a component's status (repeatable), e.g. Network=major_outage.",
+        )
+        parser.add_argument("--published-at", help="Backdate or schedule the post (ISO 8601).")
+        parser.add_argument("--draft", action="store_true", help="Save without publishing.")
+        parser.add_argument(
+            "--notify",
+            action=BooleanOptionalAction,
+            default=None,
+            help="Mail followers (default: yes, unless the post is backdated).",
+        )
+
+    def handle(self, *args, **options):
+        body = options["body"]
+        if body is None:
+            stdin = options.get("stdin", sys.stdin)
+            body = "" if stdin.isatty() else stdin.read()
+        post = {
+            "status": options["status"],
+            "body": body,
+            "headline": options["headline"],
+            "impact": options["impact"],
+            "component_changes": _component_changes(options["component"]),
+            "published_at": options["published_at"]
+            and _datetime(options["published_at"], "--published-at"),
+            "is_draft": options["draft"],
+            "notify": options["notify"],
+        }
+        try:
+            if options["title"] is not None:
+                update = services.incident_open(
+                    title=options["title"],
+                    kind=options["kind"],
+                    scheduled_for=options["scheduled_for"]
+                    and _datetime(options["scheduled_for"], "--scheduled-for"),
+                    scheduled_until=options["scheduled_until"]
+                    and _datetime(options["scheduled_until"], "--scheduled-until"),
+                    **post,
+                )
+            else:
+                update = services.update_post(incident=self._incident(options["incident"]), **post)
+        except ValidationError as error:
+            raise CommandError(" ".join(_messages(error))) from None
+        self.stdout.write(f"{settings.SITE_URL}{update.incident.get_absolute_url()}")
+
+    def _incident(self, public_id):
+        try:
+            return Incident.objects.get(public_id=public_id)
+        except Incident.DoesNotExist:
+            raise CommandError(f"--incident: there is no incident '{public_id}'.") from None
+
+
+def _messages(error):
+    if hasattr(error, "error_dict"):
+        return [f"{field}: {m}" if field != "__all__" else m for field, ms in error for m in ms]
+    return error.messages

@@ -1,0 +1,33 @@
+"""Markdown for post bodies, rendered once when a post is written.
+
+Raw HTML is not parsed (markdown-it's html=False), and nh3 then removes anything a
+browser could run: scripts, event handlers, and javascript: or data: URLs.
+"""
+
+import nh3
+from markdown_it import MarkdownIt
+
+_markdown = MarkdownIt(
+    "commonmark", {"html": False, "linkify": False, "typographer": False}
+).enable(["table", "strikethrough"])
+
+_ALLOWED_TAGS = {
+    "a", "p", "br", "hr", "strong", "em", "del", "code", "pre", "blockquote",
+    "ul", "ol", "li", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td",
+}  # fmt: skip
+
+
+def render_markdown(text: str) -> str:
+    html = _markdown.render(text)
+    # Headings start at h2: the page's only <h1> is its title.
+    for level in (5, 4, 3, 2, 1):
+        html = html.replace(f"<h{level}>", f"<h{level + 1}>").replace(
+            f"</h{level}>", f"</h{level + 1}>"
+        )
+    return nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}, "th": {"align"}, "td": {"align"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="nofollow noopener",
+    )

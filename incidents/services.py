@@ -1,0 +1,336 @@
+"""The one write path for everything the public can see.
+
+The admin, the `post_update` command, the importer, the worker's periodic jobs and the
+tests all call these functions. Each runs in one transaction: it validates, writes the
+rows, records follow-up work (followers' notifications, a "public state changed" mark
+that fires on commit) and returns. No mail, rendering or network happens here.
+"""
+
+import datetime
+from collections.abc import Mapping
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from statuspage import public_cache
+from subscribers.services import notification_schedule
+
+from .markdown import render_markdown
+from .models import (
+    CLOSED_STATUSES,
+    Component,
+    ComponentGroup,
+    ComponentStatus,
+    ComponentStatusChange,
+    Impact,
+    Incident,
+    IncidentKind,
+    IncidentStatus,
+    IncidentUpdate,
+)
+
+# A post dated further back than this is backfilled history: nobody is mailed by default.
+BACKDATED_AFTER = datetime.timedelta(minutes=10)
+INCIDENT_EDITABLE_FIELDS = {
+    "title",
+    "impact",
+    "scheduled_for",
+    "scheduled_until",
+    "auto_transition",
+}
+
+
+def _changed():
+    """Record that the public state changed; cached pages are refreshed after commit."""
+    transaction.on_commit(public_cache.invalidate)
+
+
+def _check_component_changes(component_changes):
+    for component, status in component_changes.items():
+        if not isinstance(component, Component) or component.pk is None:
+            raise ValidationError(f"Unknown component {component!r}.")
+        if status not in ComponentStatus.values:
+            allowed = ", ".join(ComponentStatus.values)
+            raise ValidationError(f"“{status}” is not a component status (use one of: {allowed}).")
+
+
+def incident_open(
+    *,
+    title: str,
+    status: str,
+    body: str = "",
+    headline: str = "",
+    kind: str = IncidentKind.INCIDENT,
+    impact: str | None = None,
+    component_changes: Mapping[Component, str] | None = None,
+    published_at: datetime.datetime | None = None,
+    is_draft: bool = False,
+    notify: bool | None = None,
+    author=None,
+    scheduled_for: datetime.datetime | None = None,
+    scheduled_until: datetime.datetime | None = None,
+    auto_transition: bool = False,
+) -> IncidentUpdate:
+    """Open an incident or schedule a maintenance, with its first post."""
+    if impact is None:
+        impact = Impact.NONE if kind == IncidentKind.MAINTENANCE else Impact.MINOR
+    published_at = published_at or timezone.now()
+    incident = Incident(
+        title=title.strip(),
+        kind=kind,
+        impact=impact,
+        status=status,
+        started_at=published_at,
+        scheduled_for=scheduled_for,
+        scheduled_until=scheduled_until,
+        auto_transition=auto_transition and kind == IncidentKind.MAINTENANCE,
+    )
+    incident.full_clean()
+    with transaction.atomic():
+        incident.save()
+        return update_post(
+            incident=incident,
+            status=status,
+            body=body,
+            headline=headline,
+            component_changes=component_changes,
+            published_at=published_at,
+            is_draft=is_draft,
+            notify=notify,
+            author=author,
+        )
+
+
+def update_post(
+    *,
+    incident: Incident,
+    status: str,
+    body: str = "",
+    headline: str = "",
+    impact: str | None = None,
+    component_changes: Mapping[Component, str] | None = None,
+    published_at: datetime.datetime | None = None,
+    is_draft: bool = False,
+    notify: bool | None = None,
+    author=None,
+) -> IncidentUpdate:
+    """Post an update to an incident: the status now, a message, component changes."""
+    component_changes = dict(component_changes or {})
+    _check_component_changes(component_changes)
+    now = timezone.now()
+    published_at = published_at or now
+    if notify is None:
+        notify = published_at >= now - BACKDATED_AFTER
+    update = IncidentUpdate(
+        incident=incident,
+        status=status,
+        headline=headline.strip(),
+        body=body,
+        body_html=render_markdown(body),
+        published_at=published_at,
+        is_draft=is_draft,
+        notify=notify,
+        author=author,
+    )
+    update.full_clean()
+    if impact is not None and impact != incident.impact:
+        incident.impact = impact
+        incident.full_clean()
+    with transaction.atomic():
+        update.save()
+        incident.save(update_fields=["impact", "updated_at"])
+        for component, new_status in component_changes.items():
+            ComponentStatusChange.objects.create(
+                component=component,
+                update=update,
+                old_status=component.status,
+                new_status=new_status,
+                changed_at=published_at,
+            )
+        if component_changes:
+            incident.components.add(*component_changes)
+        if update.is_published:
+            _go_live(update)
+        else:
+            _incident_refresh(incident)
+    return update
+
+
+def update_edit(
+    *,
+    update: IncidentUpdate,
+    actor=None,
+    status: str | None = None,
+    body: str | None = None,
+    headline: str | None = None,
+    published_at: datetime.datetime | None = None,
+    is_draft: bool | None = None,
+    notify: bool | None = None,
+) -> IncidentUpdate:
+    """Edit a post; publishing a draft (is_draft=False) makes it go live."""
+    if is_draft and update.went_live_at:
+        raise ValidationError("A published post cannot go back to draft; delete it instead.")
+    for name, value in [
+        ("status", status),
+        ("body", body),
+        ("headline", headline.strip() if headline is not None else None),
+        ("published_at", published_at),
+        ("is_draft", is_draft),
+        ("notify", notify),
+    ]:
+        if value is not None:
+            setattr(update, name, value)
+    update.body_html = render_markdown(update.body)
+    update.full_clean()
+    with transaction.atomic():
+        update.save()
+        update.component_changes.update(changed_at=update.published_at)
+        if update.is_published and update.went_live_at is None:
+            _go_live(update)
+        else:
+            _incident_refresh(update.incident)
+    return update
+
+
+def update_delete(*, update: IncidentUpdate, actor=None) -> None:
+    """Delete a post; it disappears from every public page, feed and API response."""
+    incident = update.incident
+    with transaction.atomic():
+        if update.went_live_at is None:
+            # Never applied: the intended component changes go with the post.
+            update.component_changes.all().delete()
+        update.delete()
+        if incident.updates.exists():
+            _incident_refresh(incident)
+        else:
+            incident.delete()
+        _changed()
+
+
+def incident_edit(*, incident: Incident, actor=None, **fields) -> Incident:
+    """Change an incident's own fields (title, impact, window, ...), not its posts."""
+    unknown = set(fields) - INCIDENT_EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError(f"Cannot edit {', '.join(sorted(unknown))} of an incident.")
+    for name, value in fields.items():
+        setattr(incident, name, value)
+    incident.full_clean()
+    with transaction.atomic():
+        incident.save()
+        _changed()
+    return incident
+
+
+def incident_delete(*, incident: Incident, actor=None) -> None:
+    with transaction.atomic():
+        incident.delete()
+        _changed()
+
+
+def component_save(*, component: Component, actor=None) -> Component:
+    """Create or edit a component; a status change is recorded for history and uptime."""
+    component.full_clean()
+    with transaction.atomic():
+        old_status = None
+        if component.pk:
+            old_status = Component.objects.select_for_update().get(pk=component.pk).status
+        component.save()
+        if old_status is not None and old_status != component.status:
+            ComponentStatusChange.objects.create(
+                component=component, old_status=old_status, new_status=component.status
+            )
+        _changed()
+    return component
+
+
+def component_set_status(*, component: Component, status: str, actor=None) -> Component:
+    component.status = status
+    return component_save(component=component, actor=actor)
+
+
+def component_delete(*, component: Component, actor=None) -> None:
+    with transaction.atomic():
+        component.delete()
+        _changed()
+
+
+def group_save(*, group: ComponentGroup, actor=None) -> ComponentGroup:
+    group.full_clean()
+    with transaction.atomic():
+        group.save()
+        _changed()
+    return group
+
+
+def group_delete(*, group: ComponentGroup, actor=None) -> None:
+    with transaction.atomic():
+        group.delete()
+        _changed()
+
+
+def updates_release_due() -> int:
+    """Let drafts and future-dated posts whose time has come go live (periodic job)."""
+    released = 0
+    for update in IncidentUpdate.objects.live_pending().select_related("incident"):
+        with transaction.atomic():
+            locked = IncidentUpdate.objects.select_for_update().filter(
+                pk=update.pk, went_live_at=None
+            )
+            if locked.exists():
+                _go_live(update)
+                released += 1
+    return released
+
+
+def _go_live(update: IncidentUpdate) -> None:
+    """Apply a visible post's effects: component statuses, the incident's state, mail."""
+    for change in update.component_changes.select_related("component"):
+        _apply_component_change(change)
+    update.went_live_at = timezone.now()
+    update.save(update_fields=["went_live_at"])
+    _incident_refresh(update.incident)
+    if update.notify:
+        # The one call from incidents into subscribers: the followers' outbox entry.
+        notification_schedule(update=update)
+    _changed()
+
+
+def _apply_component_change(change: ComponentStatusChange) -> None:
+    component = Component.objects.select_for_update().get(pk=change.component_id)
+    later = ComponentStatusChange.objects.applied().filter(
+        component=component, changed_at__gt=change.changed_at
+    )
+    if later.exists():
+        # Backfilled history: the change sits in the past and the current status stays.
+        earlier = (
+            ComponentStatusChange.objects.applied()
+            .filter(component=component, changed_at__lt=change.changed_at)
+            .exclude(pk=change.pk)
+            .last()
+        )
+        change.old_status = earlier.new_status if earlier else ComponentStatus.OPERATIONAL
+    else:
+        change.old_status = component.status
+        component.status = change.new_status
+        component.save(update_fields=["status", "updated_at"])
+    change.save(update_fields=["old_status"])
+
+
+def _incident_refresh(incident: Incident) -> None:
+    """Derive the incident's status and milestones from its published posts."""
+    published = list(incident.updates.published().order_by("published_at", "id"))
+    if not published:
+        _changed()
+        return
+    latest = published[-1]
+    incident.status = latest.status
+    incident.started_at = published[0].published_at
+    incident.monitoring_at = next(
+        (u.published_at for u in published if u.status == IncidentStatus.MONITORING), None
+    )
+    incident.resolved_at = latest.published_at if latest.status in CLOSED_STATUSES else None
+    incident.save(
+        update_fields=["status", "started_at", "monitoring_at", "resolved_at", "updated_at"]
+    )
+    _changed()

@@ -1,0 +1,241 @@
+"""Settings, all read from the environment (see .env.example for every variable).
+
+Every value has a safe local default (SQLite and a file mail outbox under var/), so
+`make run` needs none of them; a bad value fails loudly with ImproperlyConfigured.
+"""
+
+import zoneinfo
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+from environ.fileaware_mapping import FileAwareMapping
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+class _StrippedFileAwareMapping(FileAwareMapping):
+    # Docker secrets (SECRET_KEY_FILE=/run/secrets/...) usually end with a newline.
+    def __getitem__(self, key):
+        return super().__getitem__(key).strip()
+
+
+class _Env(environ.Env):
+    ENVIRON = _StrippedFileAwareMapping()
+
+
+env = _Env()
+if (BASE_DIR / ".env").is_file():
+    env.read_env(BASE_DIR / ".env", overwrite=False)
+
+_BOOLEANS = {"true": True, "1": True, "yes": True, "on": True}
+_BOOLEANS |= {"false": False, "0": False, "no": False, "off": False, "": False}
+
+
+def env_bool(name, default):
+    """A boolean that refuses typos: DEBUG=flase must not quietly mean False."""
+    value = env.str(name, default=str(default)).strip().lower()
+    if value not in _BOOLEANS:
+        raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}.")
+    return _BOOLEANS[value]
+
+
+VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
+
+DEBUG = env_bool("DEBUG", default=False)
+
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set SECRET_KEY (or SECRET_KEY_FILE, a file holding it) "
+            "to a long random string; `make run` keeps a generated one in var/secret_key."
+        )
+    SECRET_KEY = "insecure-development-key-only-used-with-DEBUG-on"  # noqa: S105
+
+PORT = env.int("PORT", default=8000)
+SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{PORT}").rstrip("/")
+_site = urlsplit(SITE_URL)
+if _site.scheme not in ("http", "https") or not _site.hostname:
+    raise ImproperlyConfigured(f"SITE_URL must be an http:// or https:// URL, not {SITE_URL!r}.")
+SITE_IS_HTTPS = _site.scheme == "https"
+
+ALLOWED_HOSTS = [host for host in env.list("ALLOWED_HOSTS", default=[]) if host]
+# SITE_URL's host, plus loopback for health checks from inside the container or machine.
+for _host in (_site.hostname, "localhost", "127.0.0.1", "[::1]"):
+    if _host not in ALLOWED_HOSTS:
+        ALLOWED_HOSTS.append(_host)
+CSRF_TRUSTED_ORIGINS = [f"{_site.scheme}://{_site.netloc}"]
+
+STATUS_PAGE_NAME = env.str("STATUS_PAGE_NAME", default="Example Hosting Status")
+
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+try:
+    zoneinfo.ZoneInfo(TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+    raise ImproperlyConfigured(f"TIME_ZONE {TIME_ZONE!r} is not an IANA time zone name.") from error
+USE_TZ = True
+LANGUAGE_CODE = "en-us"
+USE_I18N = False
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_tasks_db",
+    "statuspage",
+    "incidents",
+    "subscribers",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "statuspage.urls"
+WSGI_APPLICATION = "statuspage.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "statuspage.context_processors.site",
+            ],
+        },
+    },
+]
+
+# Database: a SQLite file under var/ unless DATABASE_URL says otherwise.
+_default_database_url = f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
+# An empty but set DATABASE_URL would parse to {} (django-environ), so fall back explicitly.
+DATABASES = {
+    "default": env.db_url_config(env.str("DATABASE_URL", default="") or _default_database_url)
+}
+_database = DATABASES["default"]
+if _database["ENGINE"] == "django.db.backends.sqlite3":
+    _database["OPTIONS"] = {
+        # Workers and web processes write concurrently: take the write lock up front
+        # and wait for it instead of failing with "database is locked".
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    # A file, not :memory:, so that worker subprocesses in tests see the same data.
+    _database["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+elif _database["ENGINE"] == "django.db.backends.postgresql":
+    # Persistent connections: several times the throughput of reconnecting per request.
+    _database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
+    _database["CONN_HEALTH_CHECKS"] = True
+    _database.setdefault("OPTIONS", {})["connect_timeout"] = 3
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Cache: shared by web processes and the worker (rendered public pages, rate limits).
+# A directory under var/ is shared by all processes of one machine; use Redis
+# (CACHE_URL=redis://host:6379/0) when several machines serve the page.
+CACHES = {
+    "default": env.cache_url_config(
+        env.str("CACHE_URL", default="") or f"filecache://{VAR_DIR / 'cache'}"
+    )
+}
+if CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
+    CACHES["default"].setdefault("OPTIONS", {})["MAX_ENTRIES"] = 100_000
+
+# Mail: EMAIL_URL (smtp://user:pass@host:587, smtp+tls://…, consolemail://) mapped onto
+# Django 6.1's MAILERS; by default messages are written as files to var/mail/.
+_email = env.email_url_config(env.str("EMAIL_URL", default="") or f"filemail:///{VAR_DIR / 'mail'}")
+_email_backend = _email["EMAIL_BACKEND"]
+if _email_backend.endswith("smtp.EmailBackend"):
+    _mailer_options = {
+        "host": _email["EMAIL_HOST"] or "localhost",
+        "port": _email["EMAIL_PORT"],
+        "username": _email["EMAIL_HOST_USER"] or None,
+        "password": _email["EMAIL_HOST_PASSWORD"] or None,
+        "use_tls": _email.get("EMAIL_USE_TLS", False),
+        "use_ssl": _email.get("EMAIL_USE_SSL", False),
+        "timeout": env.int("EMAIL_TIMEOUT", default=10),
+    }
+elif _email_backend.endswith("filebased.EmailBackend"):
+    _mailer_options = {"file_path": "/" + _email["EMAIL_FILE_PATH"].lstrip("/")}
+else:
+    _mailer_options = {}
+MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _mailer_options}}
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"status@{_site.hostname}")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Background work: Django's tasks framework. The database backend needs no other
+# service; TASK_BACKEND can name another backend (e.g. a Redis-backed one).
+TASKS = {
+    "default": {
+        "BACKEND": env.str("TASK_BACKEND", default="django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+
+# The worker's periodic jobs: (function, seconds between runs).
+PERIODIC_JOBS = [
+    ("incidents.services.updates_release_due", 1),
+]
+WORKER_POLL_INTERVAL = env.float("WORKER_POLL_INTERVAL", default=0.5)
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files served at the site's root, such as /favicon.ico.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Security: HTTPS hardening follows from an https:// SITE_URL; a plain http:// SITE_URL
+# (local use) serves plain HTTP without redirecting.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+if SITE_IS_HTTPS:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probed over plain HTTP from inside
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        name: {"level": env.str("LOG_LEVEL", default="INFO")}
+        for name in ("statuspage", "incidents", "subscribers", "django.tasks", "django_tasks_db")
+    },
+}

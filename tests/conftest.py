@@ -1,0 +1,87 @@
+import datetime
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.utils import timezone
+
+from incidents import services
+from incidents.models import Component, ComponentGroup
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(settings, tmp_path):
+    # Each test gets its own empty cache (rendered pages, rate limits).
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": str(tmp_path),
+        }
+    }
+
+
+@pytest.fixture
+def group(db):
+    return services.group_save(group=ComponentGroup(name="Servers", position=0))
+
+
+@pytest.fixture
+def web(group):
+    return services.component_save(component=Component(name="Web servers", group=group, position=0))
+
+
+@pytest.fixture
+def database(group):
+    return services.component_save(component=Component(name="Database", group=group, position=1))
+
+
+@pytest.fixture
+def network(db):
+    return services.component_save(component=Component(name="Network", position=2))
+
+
+@pytest.fixture
+def operator(db):
+    user = User.objects.create_user("olivia", password="correct horse battery", is_staff=True)
+    user.groups.add(Group.objects.get(name="Operators"))
+    return user
+
+
+@pytest.fixture
+def operator_client(client, operator):
+    client.force_login(operator)
+    return client
+
+
+def ago(**kwargs):
+    return timezone.now() - datetime.timedelta(**kwargs)
+
+
+def later(**kwargs):
+    return timezone.now() + datetime.timedelta(**kwargs)
+
+
+def open_incident(title="Network problem", status="investigating", body="Looking into it.", **kw):
+    return services.incident_open(title=title, status=status, body=body, **kw)
+
+
+@pytest.fixture
+def database_down():
+    """Make the database really unreachable (wrong address), then bring it back."""
+    from django.db import connection
+
+    saved = dict(connection.settings_dict)
+
+    def down():
+        connection.close()
+        if connection.vendor == "sqlite":
+            connection.settings_dict["NAME"] = "/nonexistent/directory/db.sqlite3"
+        else:
+            connection.settings_dict["HOST"], connection.settings_dict["PORT"] = "127.0.0.1", "1"
+
+    def up():
+        connection.close()
+        connection.settings_dict.update(saved)
+
+    down()
+    yield up
+    up()

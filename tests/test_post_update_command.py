@@ -1,0 +1,144 @@
+import io
+import os
+import subprocess
+import sys
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from incidents.models import Incident, IncidentUpdate
+
+pytestmark = pytest.mark.django_db
+
+
+def post_update(*args, stdin=""):
+    out = io.StringIO()
+    call_command("post_update", *args, stdout=out, stdin=io.StringIO(stdin))
+    return out.getvalue().strip()
+
+
+def test_opens_an_incident_and_prints_its_public_url(network, settings):
+    url = post_update(
+        "--title", "Network problem", "--status", "investigating", "--impact", "major",
+        "--component", "Network=major_outage", "--body", "Looking into it.",
+    )  # fmt: skip
+    incident = Incident.objects.get()
+    assert url == f"{settings.SITE_URL}/incidents/{incident.public_id}"
+    assert incident.impact == "major"
+    network.refresh_from_db()
+    assert network.status == "major_outage"
+
+
+def test_updates_an_incident_with_the_body_from_standard_input(network):
+    post_update("--title", "Network problem", "--status", "investigating", "--body", "x")
+    incident = Incident.objects.get()
+    post_update(
+        "--incident", incident.public_id, "--status", "resolved", "--headline", "Network restored",
+        stdin="Full network connectivity has been restored.\n",
+    )  # fmt: skip
+    latest = incident.updates.first()
+    assert latest.headline == "Network restored"
+    assert latest.body.strip() == "Full network connectivity has been restored."
+    incident.refresh_from_db()
+    assert incident.status == "resolved"
+
+
+def test_draft_backdating_and_notify_flags(db):
+    post_update(
+        "--title",
+        "Old",
+        "--status",
+        "resolved",
+        "--body",
+        "x",
+        "--published-at",
+        "2024-01-02T10:00",
+    )
+    post_update(
+        "--title", "Draft", "--status", "investigating", "--body", "x", "--draft", "--no-notify"
+    )
+    post_update("--title", "Loud", "--status", "investigating", "--body", "x", "--notify",
+                "--published-at", "2024-01-02T10:00")  # fmt: skip
+    old, draft, loud = (
+        IncidentUpdate.objects.get(incident__title=t) for t in ["Old", "Draft", "Loud"]
+    )
+    assert old.published_at.year == 2024 and old.notify is False
+    assert draft.is_draft and draft.notify is False
+    assert loud.notify is True
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--title", "X", "--status", "exploded", "--body", "x"], "not a status of an incident"),
+        (
+            [
+                "--title",
+                "X",
+                "--status",
+                "investigating",
+                "--body",
+                "x",
+                "--component",
+                "Nope=major_outage",
+            ],
+            "no component named 'Nope'",
+        ),
+        (
+            [
+                "--title",
+                "X",
+                "--status",
+                "investigating",
+                "--body",
+                "x",
+                "--component",
+                "Network=on_fire",
+            ],
+            "not a component status",
+        ),
+        (
+            ["--title", "X", "--status", "investigating", "--body", "x", "--component", "Network"],
+            "is not NAME=STATUS",
+        ),
+        (
+            ["--incident", "missing00000", "--status", "resolved", "--body", "x"],
+            "no incident 'missing00000'",
+        ),
+        (
+            [
+                "--title",
+                "X",
+                "--status",
+                "investigating",
+                "--body",
+                "x",
+                "--published-at",
+                "yesterday",
+            ],
+            "not a date and time",
+        ),
+        (
+            ["--title", "X", "--status", "investigating", "--impact", "apocalyptic", "--body", "x"],
+            "impact",
+        ),
+        (["--title", "X", "--status", "investigating", "--body", ""], "message or a headline"),
+    ],
+)
+def test_bad_input_is_one_line_error_and_changes_nothing(network, args, message):
+    with pytest.raises(CommandError, match=message) as error:
+        post_update(*args)
+    assert "\n" not in str(error.value)
+    assert not Incident.objects.exists()
+    network.refresh_from_db()
+    assert network.status == "operational"
+
+
+def test_command_exits_non_zero_with_a_one_line_error_from_the_shell(tmp_path):
+    env = os.environ | {"DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)
+    args = ["post_update", "--incident", "nope", "--status", "resolved", "--body", "x"]
+    result = subprocess.run([*manage, *args], capture_output=True, text=True, env=env)
+    assert result.returncode == 1
+    assert result.stderr == "CommandError: --incident: there is no incident 'nope'.\n"

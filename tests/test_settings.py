@@ -1,0 +1,104 @@
+"""Settings come from the environment; each case runs in a fresh interpreter."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBE = """
+import json, django
+from django.conf import settings
+django.setup()
+print(json.dumps({name: str(getattr(settings, name, None)) for name in %r}))
+"""
+
+
+def settings_with(env, *names):
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SECRET_KEY", "DEBUG", "SITE_URL"))
+    }
+    clean["DJANGO_SETTINGS_MODULE"] = "statuspage.settings"
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE % (names,)],
+        env=clean | env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    return result, json.loads(result.stdout) if result.returncode == 0 else None
+
+
+def test_production_without_a_secret_key_refuses_to_start():
+    result, _ = settings_with({}, "DEBUG")
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_secret_key_file_is_read_and_stripped(tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("s3cret-from-a-docker-secret\n")
+    _, values = settings_with({"SECRET_KEY_FILE": str(secret)}, "SECRET_KEY")
+    assert values["SECRET_KEY"] == "s3cret-from-a-docker-secret"
+
+
+def test_plain_http_site_url_serves_plain_http():
+    _, values = settings_with(
+        {"SECRET_KEY": "x" * 50, "SITE_URL": "http://status.example.org"},
+        "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "ALLOWED_HOSTS",
+    )  # fmt: skip
+    assert values["SECURE_SSL_REDIRECT"] == "False"
+    assert values["SESSION_COOKIE_SECURE"] == "False"
+    assert "status.example.org" in values["ALLOWED_HOSTS"]
+
+
+def test_https_site_url_turns_on_https_hardening():
+    _, values = settings_with(
+        {"SECRET_KEY": "x" * 50, "SITE_URL": "https://status.example.org"},
+        "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS",
+    )  # fmt: skip
+    assert values == {
+        "SECURE_SSL_REDIRECT": "True",
+        "SESSION_COOKIE_SECURE": "True",
+        "CSRF_COOKIE_SECURE": "True",
+        "SECURE_HSTS_SECONDS": "31536000",
+    }
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"TIME_ZONE": "Mars/Olympus"}, "not an IANA time zone"),
+        ({"SITE_URL": "ftp://example.org"}, "SITE_URL must be"),
+        ({"DEBUG": "maybe"}, "DEBUG must be true or false"),
+        ({"EMAIL_URL": "carrier-pigeon://x"}, "Invalid email schema"),
+    ],
+)
+def test_bad_values_fail_loudly(env, message):
+    result, _ = settings_with({"SECRET_KEY": "x" * 50} | env, "DEBUG")
+    assert result.returncode != 0 and message in result.stderr
+
+
+def test_empty_database_url_falls_back_to_sqlite_under_var():
+    _, values = settings_with({"SECRET_KEY": "x" * 50, "DATABASE_URL": ""}, "DATABASES")
+    assert "db.sqlite3" in values["DATABASES"]
+
+
+def test_email_url_maps_to_mailers():
+    _, values = settings_with(
+        {"SECRET_KEY": "x" * 50, "EMAIL_URL": "smtp+tls://user:pw@mail.example.org:587"}, "MAILERS"
+    )
+    assert (
+        "'host': 'mail.example.org'" in values["MAILERS"] and "'use_tls': True" in values["MAILERS"]
+    )
+
+
+def test_env_example_documents_every_variable_the_settings_read():
+    source = (ROOT / "statuspage" / "settings.py").read_text()
+    read = set(re.findall(r'env(?:\.\w+|_bool)\("([A-Z_]+)"', source))
+    documented = set(re.findall(r"^#?\s*([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    assert read <= documented, f"undocumented: {sorted(read - documented)}"
