@@ -33,7 +33,7 @@ RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --no-input -v 0
 USER statuspage
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ[\"PORT\"]}/healthz', timeout=4)"
+    CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ[\"PORT\"]}/healthz?check=web', timeout=4)"
 # The web server. Run the worker from the same image with: python manage.py run_worker
 # Migrate once per release with: python manage.py migrate
 CMD ["gunicorn", "--config", "statuspage/gunicorn.conf.py", "statuspage.wsgi"]

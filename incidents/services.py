@@ -87,8 +87,15 @@ def incident_open(
         auto_transition=auto_transition and kind == IncidentKind.MAINTENANCE,
     )
     incident.full_clean()
+    component_changes = dict(component_changes or {})
     with transaction.atomic():
         incident.save()
+        if status == IncidentStatus.SCHEDULED:
+            # Components of a maintenance still ahead are affected, not changed: they
+            # go under maintenance when it starts (by hand, or automatically).
+            _check_component_changes(component_changes)
+            incident.components.add(*component_changes)
+            component_changes = {}
         return update_post(
             incident=incident,
             status=status,
@@ -281,6 +288,47 @@ def updates_release_due() -> int:
                 _go_live(update)
                 released += 1
     return released
+
+
+def maintenances_transition_due() -> int:
+    """Start and complete automatic maintenances on time (periodic job)."""
+    now = timezone.now()
+    moves = 0
+    due = Incident.objects.public().filter(auto_transition=True, kind=IncidentKind.MAINTENANCE)
+    starting = due.filter(status=IncidentStatus.SCHEDULED, scheduled_for__lte=now)
+    ending = due.filter(
+        status__in=[IncidentStatus.IN_PROGRESS, IncidentStatus.VERIFYING], scheduled_until__lte=now
+    )
+    for incident in [*starting, *ending]:
+        with transaction.atomic():
+            # Re-read under a lock: another worker may have moved it meanwhile.
+            locked = Incident.objects.select_for_update().get(pk=incident.pk)
+            if locked.status == incident.status:
+                _maintenance_step(locked)
+                moves += 1
+    return moves
+
+
+def _maintenance_step(incident: Incident) -> IncidentUpdate:
+    components = incident.components.all()
+    if incident.status == IncidentStatus.SCHEDULED:
+        return update_post(
+            incident=incident,
+            status=IncidentStatus.IN_PROGRESS,
+            headline="Maintenance started",
+            body="The scheduled maintenance is now in progress.",
+            component_changes=dict.fromkeys(components, ComponentStatus.UNDER_MAINTENANCE),
+        )
+    # Only components still under maintenance go back; one that broke meanwhile stays.
+    return update_post(
+        incident=incident,
+        status=IncidentStatus.COMPLETED,
+        headline="Maintenance completed",
+        body="The scheduled maintenance has been completed.",
+        component_changes=dict.fromkeys(
+            components.filter(status=ComponentStatus.UNDER_MAINTENANCE), ComponentStatus.OPERATIONAL
+        ),
+    )
 
 
 def _go_live(update: IncidentUpdate) -> None:

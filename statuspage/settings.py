@@ -4,6 +4,7 @@ Every value has a safe local default (SQLite and a file mail outbox under var/),
 `make run` needs none of them; a bad value fails loudly with ImproperlyConfigured.
 """
 
+import datetime
 import zoneinfo
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -42,6 +43,7 @@ def env_bool(name, default):
 
 
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", default=False)
 
@@ -118,6 +120,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "statuspage.context_processors.site",
+                "subscribers.context_processors.followers",
             ],
         },
     },
@@ -189,12 +192,42 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
+    # Redis-backed tasks for large installs (pip install django-tasks-rq); tasks then
+    # run in `manage.py rqworker --job-class django_tasks_rq.Job default`.
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = {"default": {"URL": env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")}}
 
 # The worker's periodic jobs: (function, seconds between runs).
 PERIODIC_JOBS = [
     ("incidents.services.updates_release_due", 1),
+    ("incidents.services.maintenances_transition_due", 1),
+    ("subscribers.services.notifications_fan_out_due", 10),
+    ("subscribers.tasks.deliveries_kick", env.int("DELIVERY_KICK_SECONDS", default=10)),
+    ("subscribers.services.subscribers_expire_pending", 3600),
 ]
+
+# Followers' mail. A refused mail is retried after these delays (seconds, the last one
+# repeating) until DELIVERY_RETRY_HOURS have passed, then marked failed.
+DELIVERY_RETRY_DELAYS = env.list(
+    "DELIVERY_RETRY_DELAYS", cast=int, default=[30, 60, 120, 300, 600, 1800, 3600]
+)
+DELIVERY_RETRY_FOR = datetime.timedelta(hours=env.float("DELIVERY_RETRY_HOURS", default=24))
+# A claimed mail not sent within this time is handed to another worker.
+DELIVERY_LEASE = datetime.timedelta(seconds=env.int("DELIVERY_LEASE_SECONDS", default=60))
+DELIVERY_BATCH_SIZE = 50
+DELIVERY_TASK_SECONDS = 60
+DELIVERY_PARALLEL_TASKS = 2
+# Sign-up limits: per client address and per email address, per hour.
+SUBSCRIBE_LIMIT_PER_CLIENT = env.int("SUBSCRIBE_LIMIT_PER_CLIENT", default=10)
+SUBSCRIBE_LIMIT_PER_EMAIL = env.int("SUBSCRIBE_LIMIT_PER_EMAIL", default=3)
+# Reverse proxies in front of the app whose X-Forwarded-For can be trusted.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 WORKER_POLL_INTERVAL = env.float("WORKER_POLL_INTERVAL", default=0.5)
+# /healthz reports an error when no worker checked in for this long, or when a mail has
+# been due for this long.
+WORKER_STALE_AFTER = datetime.timedelta(seconds=60)
+MAIL_BACKLOG_ALERT = datetime.timedelta(minutes=15)
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -5,6 +5,7 @@ from . import views
 
 urlpatterns = [
     path("", include("incidents.urls")),
+    path("", include("subscribers.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

@@ -1,18 +1,36 @@
 """Project-level views: the health endpoint and error pages that never need the database."""
 
+import datetime
+
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpResponseServerError, JsonResponse
 from django.template import loader
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
+
+from subscribers.models import Delivery, DeliveryState
+
+from .models import WorkerHeartbeat
 
 
 @never_cache
 def healthz(request):
-    checks = {"database": _database_ok()}
-    healthy = all(checks.values())
+    """What works and what does not; 503 if anything checked is wrong.
+
+    `?check=web` only tells that this web process answers: container health checks
+    must not restart web servers, which serve cached pages, over a database outage.
+    """
+    if request.GET.getlist("check") == ["web"]:
+        return JsonResponse({"status": "ok", "web": {"ok": True}})
+    report = {"database": {"ok": _database_ok()}}
+    if report["database"]["ok"]:
+        report |= {"worker": _worker_report(), "mail": _mail_report()}
+    else:
+        report["database"]["error"] = "the database is unreachable"
+    healthy = all(check["ok"] for check in report.values())
     return JsonResponse(
-        {"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503
+        {"status": "ok" if healthy else "error", **report}, status=200 if healthy else 503
     )
 
 
@@ -23,6 +41,44 @@ def _database_ok():
         return True
     except DatabaseError:
         return False
+
+
+def _worker_report():
+    latest = WorkerHeartbeat.objects.first()
+    if latest is None:
+        return {"ok": False, "error": "no worker has ever checked in (run: manage.py run_worker)"}
+    age = (timezone.now() - latest.last_seen).total_seconds()
+    report = {
+        "ok": age < settings.WORKER_STALE_AFTER.total_seconds(),
+        "last_seen_seconds_ago": round(age, 1),
+    }
+    if not report["ok"]:
+        report["error"] = "no worker has checked in recently: mail and scheduled posts are stuck"
+    return report
+
+
+def _mail_report():
+    now = timezone.now()
+    oldest = (
+        Delivery.objects.due(now)
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
+    age = (now - oldest).total_seconds() if oldest else 0
+    report = {
+        "ok": age < settings.MAIL_BACKLOG_ALERT.total_seconds(),
+        "oldest_pending_seconds": round(age, 1),
+        "pending": Delivery.objects.filter(
+            state__in=[DeliveryState.PENDING, DeliveryState.SENDING]
+        ).count(),
+        "failed_last_day": Delivery.objects.filter(
+            state=DeliveryState.FAILED, created_at__gte=now - datetime.timedelta(days=1)
+        ).count(),
+    }
+    if not report["ok"]:
+        report["error"] = "mail has been waiting to be sent for too long"
+    return report
 
 
 def server_error(request):

@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from incidents.models import Component, IncidentUpdate
+from incidents.models import Component, ComponentGroup, IncidentUpdate
 
 
 class SubscriberQuerySet(models.QuerySet):
@@ -29,9 +29,10 @@ class Subscriber(models.Model):
         help_text="Every post, including posts about components added later.",
     )
     components = models.ManyToManyField(Component, blank=True, related_name="subscribers")
+    # A group stands for its components, including ones added to it later.
+    groups = models.ManyToManyField(ComponentGroup, blank=True, related_name="subscribers")
     created_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
-    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     imported = models.BooleanField(default=False, help_text="Imported, already confirmed.")
 
     objects = SubscriberQuerySet.as_manager()

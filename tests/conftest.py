@@ -85,3 +85,43 @@ def database_down():
     down()
     yield up
     up()
+
+
+@pytest.fixture
+def smtp_sink(settings):
+    """A real SMTP server on loopback that the mail goes to."""
+    from .smtp_sink import SMTPSink
+
+    sink = SMTPSink().start()
+    settings.MAILERS = sink.mailers_setting()
+    yield sink
+    sink.stop()
+
+
+def run_tasks():
+    """Run every queued task with django-tasks-db's real worker, in this process."""
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    Worker(
+        queue_names=["*"], interval=0, batch=True, backend_name="default", startup_delay=False,
+        max_tasks=None, worker_id="test-worker", excluded_queue_names=[],
+    ).run()  # fmt: skip
+
+
+def follower(email="ada@example.org", components=(), groups=()):
+    """A confirmed follower, the way one gets there: sign-up then confirmation."""
+    from subscribers import services
+
+    subscriber = services.subscriber_subscribe(email=email, components=components, groups=groups)
+    return services.subscriber_confirm(subscriber=subscriber)
+
+
+def database_url():
+    """The URL of the database this test uses, for processes the test starts."""
+    from django.db import connection
+
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{settings['NAME']}"
+    password = f":{settings['PASSWORD']}" if settings["PASSWORD"] else ""
+    return f"postgres://{settings['USER']}{password}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"

@@ -1,0 +1,215 @@
+"""Followers and their mail in the admin: who follows, and what was sent to whom."""
+
+import csv
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import StreamingHttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from . import services
+from .importing import FollowerFileError, import_followers
+from .models import Delivery, DeliveryState, Notification, Subscriber
+
+
+class ConfirmedFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("confirmed", "Confirmed"), ("pending", "Pending confirmation")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "confirmed":
+            return queryset.confirmed()
+        if self.value() == "pending":
+            return queryset.pending()
+        return queryset
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(help_text="CSV with a header row: email, and optionally components.")
+    dry_run = forms.BooleanField(required=False, label="Only count, import nothing")
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@admin.register(Subscriber)
+class SubscriberAdmin(admin.ModelAdmin):
+    list_display = ["email", "is_confirmed", "created_at", "confirmed_at", "scope", "imported"]
+    list_filter = [ConfirmedFilter, "imported", "all_components"]
+    search_fields = ["email"]
+    date_hierarchy = "created_at"
+    fields = ["email", "created_at", "confirmed_at", "imported", "components", "groups"]
+    readonly_fields = ["email", "created_at", "confirmed_at", "imported"]
+    filter_horizontal = ["components", "groups"]
+    actions = ["export_csv"]
+    change_list_template = "admin/subscribers/subscriber/change_list.html"
+
+    @admin.display(boolean=True, description="Confirmed")
+    def is_confirmed(self, subscriber):
+        return subscriber.is_confirmed
+
+    @admin.display(description="Follows")
+    def scope(self, subscriber):
+        return "everything" if subscriber.all_components else "some components"
+
+    def has_add_permission(self, request):
+        return False  # followers sign up themselves, or come from an import
+
+    def save_model(self, request, obj, form, change):
+        services.subscriber_set_scope(
+            subscriber=obj,
+            components=form.cleaned_data["components"],
+            groups=form.cleaned_data["groups"],
+        )
+
+    def save_related(self, request, form, formsets, change):
+        pass  # the scope was saved by the service
+
+    def delete_model(self, request, obj):
+        services.subscriber_unsubscribe(subscriber=obj)
+
+    def delete_queryset(self, request, queryset):
+        for subscriber in queryset:
+            services.subscriber_unsubscribe(subscriber=subscriber)
+
+    @admin.action(description="Export selected followers as CSV")
+    def export_csv(self, request, queryset):
+        return self._csv(queryset)
+
+    def get_urls(self):
+        return [
+            path(
+                "export.csv",
+                self.admin_site.admin_view(self.export_all_view),
+                name="subscribers_export",
+            ),
+            path(
+                "import/", self.admin_site.admin_view(self.import_view), name="subscribers_import"
+            ),
+            *super().get_urls(),
+        ]
+
+    def export_all_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return self._csv(self.get_queryset(request))
+
+    def _csv(self, queryset):
+        writer = csv.writer(_Echo())
+        rows = (
+            [s.email, "confirmed" if s.is_confirmed else "pending", s.created_at.isoformat(),
+             ";".join(c.name for c in s.components.all())]
+            for s in queryset.prefetch_related("components").iterator(chunk_size=2000)
+        )  # fmt: skip
+        header = [["email", "state", "created_at", "components"]]
+        stamp = timezone.now().strftime("%Y%m%d-%H%M")
+        return StreamingHttpResponse(
+            _lines(writer, header, rows),
+            content_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="followers-{stamp}.csv"'},
+        )
+
+    def import_view(self, request):
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        form = ImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                text = form.cleaned_data["file"].read().decode("utf-8-sig")
+                report = import_followers(text, dry_run=form.cleaned_data["dry_run"])
+            except (UnicodeDecodeError, FollowerFileError) as error:
+                form.add_error(
+                    "file",
+                    str(error)
+                    if isinstance(error, FollowerFileError)
+                    else "The file is not UTF-8 text.",
+                )
+            else:
+                messages.success(request, report.summary(dry_run=form.cleaned_data["dry_run"]))
+                for problem in report.problems[:20]:
+                    messages.warning(request, problem)
+                return redirect("admin:subscribers_subscriber_changelist")
+        context = {**self.admin_site.each_context(request), "opts": self.opts, "form": form,
+                   "title": "Import followers"}  # fmt: skip
+        return TemplateResponse(request, "admin/subscribers/subscriber/import.html", context)
+
+
+def _lines(writer, header, rows):
+    yield from (writer.writerow(row) for row in header)
+    yield from (writer.writerow(row) for row in rows)
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """Per post: how many mails were sent, are pending, failed."""
+
+    list_display = ["update", "created_at", "fanned_out_at", "sent", "pending", "failed"]
+    list_select_related = ["update__incident"]
+    date_hierarchy = "created_at"
+    search_fields = ["update__headline", "update__incident__title"]
+
+    def get_queryset(self, request):
+        counts = {
+            state: Count("deliveries", filter=Q(deliveries__state__in=states))
+            for state, states in {
+                "sent_count": [DeliveryState.SENT],
+                "pending_count": [DeliveryState.PENDING, DeliveryState.SENDING],
+                "failed_count": [DeliveryState.FAILED],
+            }.items()
+        }
+        return super().get_queryset(request).annotate(**counts)
+
+    @admin.display(ordering="sent_count")
+    def sent(self, notification):
+        return notification.sent_count
+
+    @admin.display(ordering="pending_count")
+    def pending(self, notification):
+        return notification.pending_count
+
+    @admin.display(ordering="failed_count")
+    def failed(self, notification):
+        if not notification.failed_count:
+            return 0
+        url = reverse("admin:subscribers_delivery_changelist")
+        query = f"?notification__id__exact={notification.pk}&state__exact=failed"
+        return format_html('<a href="{}{}">{}</a>', url, query, notification.failed_count)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = [
+        "subscriber",
+        "kind",
+        "state",
+        "attempts",
+        "sent_at",
+        "next_attempt_at",
+        "last_error",
+    ]
+    list_filter = ["state", "kind"]
+    search_fields = ["subscriber__email", "last_error"]
+    list_select_related = ["subscriber"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

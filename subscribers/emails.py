@@ -1,0 +1,186 @@
+"""The followers' mail: each one a subject, a plain-text and an HTML template under
+templates/emails/, rendered by `build_email`.
+
+A post goes to many followers, and building a MIME message costs more than sending
+it, so a post's mail is composed once, with placeholders where each follower's
+address, links and message ids go, and personalised by replacing bytes.
+"""
+
+import email.message
+import email.policy
+import email.utils
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import punycode
+
+from .models import Delivery, DeliveryKind
+from .tokens import confirm_token, manage_token
+
+# Placeholders: valid in their headers, and unchanged by 8-bit transfer encoding.
+TO = "recipient@placeholder.invalid"
+MANAGE_URL = "https://placeholder.invalid/manage-url"
+MESSAGE_ID = "<message-id@placeholder.invalid>"
+ROOT_ID = "<root-id@placeholder.invalid>"
+
+
+@dataclass(frozen=True)
+class OutgoingMail:
+    """One mail, ready for the SMTP envelope: sender, recipient, bytes."""
+
+    sender: str
+    recipient: str
+    data: bytes
+
+    # What Django's console and file mail backends need of a message.
+    @property
+    def from_email(self):
+        return self.sender
+
+    def recipients(self):
+        return [self.recipient]
+
+    def message(self, policy=email.policy.SMTP):
+        return email.message_from_bytes(self.data, policy=policy)
+
+
+def build_email(name, context):
+    """Render one mail's subject, plain text and HTML from templates/emails/<name>*."""
+    subject = " ".join(render_to_string(f"emails/{name}_subject.txt", context).split())
+    text = render_to_string(f"emails/{name}.txt", context)
+    html = render_to_string(f"emails/{name}.html", context)
+    return subject, text, html
+
+
+def _fits_8bit(text):
+    # SMTP lines are at most 998 bytes; longer ones would need quoted-printable, which
+    # could split a placeholder.
+    return all(len(line.encode()) <= 990 for line in text.splitlines())
+
+
+def compose(*, subject, text, html, to, headers) -> bytes:
+    message = email.message.EmailMessage(policy=email.policy.SMTP)
+    message["Subject"] = subject
+    message["From"] = email.utils.formataddr(
+        (settings.STATUS_PAGE_NAME, settings.DEFAULT_FROM_EMAIL)
+    )
+    message["To"] = to
+    message["Date"] = email.utils.formatdate()
+    for name, value in headers.items():
+        message[name] = value
+    cte = "8bit" if _fits_8bit(text) and _fits_8bit(html) else None
+    message.set_content(text, cte=cte)
+    message.add_alternative(html, subtype="html", cte=cte)
+    return message.as_bytes()
+
+
+def envelope_address(address):
+    local, _, domain = address.rpartition("@")
+    return f"{local}@{punycode(domain)}"
+
+
+def manage_url(subscriber):
+    return settings.SITE_URL + reverse("subscribers:manage", args=[manage_token(subscriber)])
+
+
+def _list_headers(url):
+    # RFC 8058: mail clients offer a one-click "Unsubscribe" that POSTs to this URL.
+    return {
+        "List-Unsubscribe": f"<{url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "Auto-Submitted": "auto-generated",
+    }
+
+
+def _message_id(local_part):
+    return f"<{local_part}@{urlsplit(settings.SITE_URL).hostname}>"
+
+
+class PostMail:
+    """One post's mail, composed once, personalised per follower."""
+
+    def __init__(self, update):
+        self.update = update
+        incident = update.incident
+        first = incident.updates.published().order_by("published_at", "id").first()
+        self.is_first = first is None or first.pk == update.pk
+        context = {
+            "update": update,
+            "incident": incident,
+            "page_name": settings.STATUS_PAGE_NAME,
+            "incident_url": settings.SITE_URL + update.get_absolute_url(),
+            "manage_url": MANAGE_URL,
+        }
+        self.subject, self.text, self.html = build_email("post", context)
+        # Threading: the first post of an incident is the root every later one replies to.
+        headers = _list_headers(MANAGE_URL) | {"Message-ID": MESSAGE_ID}
+        if not self.is_first:
+            headers |= {"In-Reply-To": ROOT_ID, "References": ROOT_ID}
+        self.headers = headers
+        self.template = None
+        if _fits_8bit(self.text) and _fits_8bit(self.html):
+            self.template = compose(
+                subject=self.subject, text=self.text, html=self.html, to=TO, headers=headers
+            )
+
+    def for_follower(self, subscriber) -> OutgoingMail:
+        incident, update = self.update.incident, self.update
+        root = _message_id(f"{incident.public_id}.{subscriber.pk}")
+        own = root if self.is_first else _message_id(f"{update.public_id}.{subscriber.pk}")
+        values = {
+            TO: envelope_address(subscriber.email),
+            MANAGE_URL: manage_url(subscriber),
+            MESSAGE_ID: own,
+            ROOT_ID: root,
+        }
+        if self.template is not None:
+            data = self.template
+            for placeholder, value in values.items():
+                data = data.replace(placeholder.encode(), value.encode())
+        else:  # a line too long for 8-bit: compose this follower's mail in full
+            data = compose(
+                subject=self.subject,
+                text=self.text.replace(MANAGE_URL, values[MANAGE_URL]),
+                html=self.html.replace(MANAGE_URL, values[MANAGE_URL]),
+                to=values[TO],
+                headers={k: _substitute(v, values) for k, v in self.headers.items()},
+            )
+        return OutgoingMail(settings.DEFAULT_FROM_EMAIL, values[TO], data)
+
+
+def _substitute(text, values):
+    for placeholder, value in values.items():
+        text = text.replace(placeholder, value)
+    return text
+
+
+def confirmation_mail(subscriber) -> OutgoingMail:
+    url = manage_url(subscriber)
+    context = {
+        "page_name": settings.STATUS_PAGE_NAME,
+        "confirm_url": settings.SITE_URL
+        + reverse("subscribers:confirm", args=[confirm_token(subscriber)]),
+        "manage_url": url,
+    }
+    subject, text, html = build_email("confirm", context)
+    to = envelope_address(subscriber.email)
+    data = compose(subject=subject, text=text, html=html, to=to, headers=_list_headers(url))
+    return OutgoingMail(settings.DEFAULT_FROM_EMAIL, to, data)
+
+
+class MailBuilder:
+    """Builds each delivery's mail, reusing one PostMail per post."""
+
+    def __init__(self):
+        self._posts = {}
+
+    def mail(self, delivery: Delivery) -> OutgoingMail:
+        if delivery.kind == DeliveryKind.CONFIRMATION:
+            return confirmation_mail(delivery.subscriber)
+        notification_id = delivery.notification_id
+        if notification_id not in self._posts:
+            self._posts[notification_id] = PostMail(delivery.notification.update)
+        return self._posts[notification_id].for_follower(delivery.subscriber)

@@ -1,0 +1,51 @@
+import re
+
+from django import forms
+from django.core.validators import validate_email
+
+from incidents.models import Component, ComponentGroup
+
+# Control characters (CR/LF header injection, NUL) and spaces never belong in an address.
+_FORBIDDEN = re.compile(r"[\x00-\x20\x7f<>,;\"\\]")
+
+
+def normalize_email(value: str) -> str:
+    value = value.strip()
+    if len(value) > 254 or _FORBIDDEN.search(value):
+        raise forms.ValidationError("Enter a valid email address.")
+    local = value.rpartition("@")[0]
+    if not local or len(local) > 64:
+        raise forms.ValidationError("Enter a valid email address.")
+    validate_email(value)
+    return value.lower()
+
+
+class ScopeForm(forms.Form):
+    """Which posts to get: nothing ticked means every post."""
+
+    groups = forms.ModelMultipleChoiceField(
+        ComponentGroup.objects.filter(components__is_hidden=False).distinct(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Groups (including components added to them later)",
+    )
+    components = forms.ModelMultipleChoiceField(
+        Component.objects.public(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Components",
+    )
+
+
+class SubscribeForm(ScopeForm):
+    email = forms.CharField(label="Email address", max_length=320)
+    # Honeypot: hidden from people (and screen readers), filled in by naive bots.
+    website = forms.CharField(required=False, label="Leave this empty")
+
+    field_order = ["email", "website", "groups", "components"]
+
+    def clean_email(self):
+        return normalize_email(self.cleaned_data["email"])
+
+    def is_bot(self):
+        return bool(self.data.get("website"))

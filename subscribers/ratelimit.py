@@ -1,0 +1,26 @@
+"""Fixed-window counters in the shared cache, for sign-up abuse limits."""
+
+from django.conf import settings
+from django.core.cache import cache
+
+
+def allow(key: str, *, limit: int, window: int) -> bool:
+    """Count one hit on `key`; False once more than `limit` hits fell in `window` seconds."""
+    cache_key = f"ratelimit:{key}"
+    if cache.add(cache_key, 1, window):
+        return True
+    try:
+        return cache.incr(cache_key) <= limit
+    except ValueError:  # expired between add() and incr()
+        cache.add(cache_key, 1, window)
+        return True
+
+
+def client_address(request) -> str:
+    """The client's IP; behind NUM_PROXIES trusted proxies, taken from X-Forwarded-For."""
+    proxies = settings.NUM_PROXIES
+    if proxies:
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "")

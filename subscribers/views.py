@@ -1,0 +1,104 @@
+"""Follow by email: sign up, confirm, choose components, leave.
+
+The links in mail are signed (subscribers.tokens), so these views need no login, and
+the one-click unsubscribe POST from mail clients needs no CSRF token.
+"""
+
+from django.conf import settings
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from . import ratelimit, services
+from .forms import ScopeForm, SubscribeForm
+from .models import Subscriber
+from .tokens import ExpiredLink, InvalidLink, read_confirm_token, read_manage_token
+
+
+# The form sits on every (cached) public page, which cannot carry a per-visitor CSRF
+# token. A forged sign-up achieves nothing: it only asks the address's owner to confirm.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def subscribe(request):
+    form = SubscribeForm(request.POST or None)
+    if request.method == "GET":
+        return render(request, "subscribers/subscribe.html", {"form": form})
+    if form.is_bot():
+        return redirect("subscribers:thanks")  # look like success, do nothing
+    if not form.is_valid():
+        return render(request, "subscribers/subscribe.html", {"form": form}, status=400)
+    email = form.cleaned_data["email"]
+    allowed = ratelimit.allow(
+        f"subscribe:client:{ratelimit.client_address(request)}",
+        limit=settings.SUBSCRIBE_LIMIT_PER_CLIENT,
+        window=3600,
+    ) and ratelimit.allow(
+        f"subscribe:email:{email}", limit=settings.SUBSCRIBE_LIMIT_PER_EMAIL, window=3600
+    )
+    if not allowed:
+        response = render(request, "subscribers/rate_limited.html", status=429)
+        response["Retry-After"] = "3600"
+        return response
+    services.subscriber_subscribe(
+        email=email,
+        components=form.cleaned_data["components"],
+        groups=form.cleaned_data["groups"],
+    )
+    # The same answer whether the address was new, pending or already following.
+    return redirect("subscribers:thanks")
+
+
+def thanks(request):
+    return render(request, "subscribers/thanks.html")
+
+
+def _subscriber(payload):
+    subscriber_id, email = payload
+    return Subscriber.objects.filter(pk=subscriber_id, email=email).first()
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def confirm(request, token):
+    # A button, not a GET: mail scanners follow links and must not confirm for people.
+    try:
+        subscriber = _subscriber(read_confirm_token(token))
+    except ExpiredLink:
+        return render(request, "subscribers/link_invalid.html", {"expired": True}, status=400)
+    except InvalidLink:
+        subscriber = None
+    if subscriber is None:
+        return render(request, "subscribers/link_invalid.html", status=400)
+    if request.method == "POST":
+        services.subscriber_confirm(subscriber=subscriber)
+    return render(request, "subscribers/confirm.html", {"subscriber": subscriber})
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def manage(request, token):
+    """Choose components or leave. A POST without `action=save` unsubscribes (RFC 8058)."""
+    try:
+        subscriber = _subscriber(read_manage_token(token))
+    except InvalidLink:
+        return render(request, "subscribers/link_invalid.html", status=400)
+    if subscriber is None:
+        return render(request, "subscribers/unsubscribed.html", {"was_subscribed": False})
+    if request.method == "POST" and request.POST.get("action") != "save":
+        services.subscriber_unsubscribe(subscriber=subscriber)
+        return render(request, "subscribers/unsubscribed.html", {"was_subscribed": True})
+    form = ScopeForm(
+        request.POST or None,
+        initial={"components": subscriber.components.all(), "groups": subscriber.groups.all()},
+    )
+    saved = False
+    if request.method == "POST" and form.is_valid():
+        services.subscriber_set_scope(subscriber=subscriber, **form.cleaned_data)
+        saved = True
+    context = {"subscriber": subscriber, "form": form, "saved": saved}
+    return render(
+        request,
+        "subscribers/manage.html",
+        context,
+        status=200 if form.is_valid() or request.method == "GET" else 400,
+    )

@@ -1,0 +1,123 @@
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from subscribers.models import Subscriber
+
+from .conftest import follower
+
+pytestmark = pytest.mark.django_db
+
+CSV = """email,components
+ada@example.org,
+Bob@Example.org,Network
+not-an-address,
+ada@example.org,
+carol@example.org,Network;Web servers
+dave@example.org,Teleporter
+"""
+
+
+def run(tmp_path, text, *args):
+    path = tmp_path / "followers.csv"
+    path.write_text(text, encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_followers", str(path), *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_imports_confirmed_followers_and_counts_what_it_skipped(tmp_path, network, web):
+    follower("carol@example.org")
+    out, err = run(tmp_path, CSV)
+    assert out.strip() == "2 imported, 2 duplicates skipped, 2 invalid skipped"
+    assert "line 4: invalid address 'not-an-address'" in err
+    assert "line 7: unknown component 'teleporter'" in err
+    ada, bob = (
+        Subscriber.objects.get(email="ada@example.org"),
+        Subscriber.objects.get(email="bob@example.org"),
+    )
+    assert ada.is_confirmed and ada.imported and ada.all_components
+    assert bob.is_confirmed and not bob.all_components and list(bob.components.all()) == [network]
+
+
+def test_dry_run_only_counts(tmp_path, network, web):
+    out, _ = run(tmp_path, CSV, "--dry-run")
+    assert out.strip() == "3 would be imported, 1 duplicates skipped, 2 invalid skipped"
+    assert not Subscriber.objects.exists()
+
+
+def test_importing_twice_adds_nobody(tmp_path, network, web):
+    run(tmp_path, CSV)
+    out, _ = run(tmp_path, CSV)
+    assert out.startswith("0 imported")
+    assert Subscriber.objects.count() == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("address\nada@example.org\n", "header with an 'email' column"),
+        ("", "header with an 'email' column"),
+    ],
+)
+def test_a_file_without_an_email_column_is_refused(tmp_path, text, message):
+    with pytest.raises(CommandError, match=message):
+        run(tmp_path, text)
+    assert not Subscriber.objects.exists()
+
+
+def test_missing_and_binary_files_are_clear_errors(tmp_path):
+    with pytest.raises(CommandError, match="No such file"):
+        call_command("import_followers", str(tmp_path / "nope.csv"))
+    binary = tmp_path / "followers.csv"
+    binary.write_bytes(b"\xff\xfe\x00email")
+    with pytest.raises(CommandError, match="not UTF-8"):
+        call_command("import_followers", str(binary))
+
+
+def test_the_admin_offers_the_same_import_and_an_export(operator_client, network, web):
+    upload = SimpleUploadedFile("followers.csv", CSV.encode(), content_type="text/csv")
+    response = operator_client.post(reverse("admin:subscribers_import"), {"file": upload})
+    assert response.status_code == 302
+    listing = operator_client.get(response["Location"]).content.decode()
+    assert "3 imported, 1 duplicates skipped, 2 invalid skipped" in listing
+    export = operator_client.get(reverse("admin:subscribers_export"))
+    assert export["Content-Type"] == "text/csv"
+    lines = b"".join(export.streaming_content).decode().splitlines()
+    assert lines[0] == "email,state,created_at,components"
+    assert sorted(line.split(",")[0] for line in lines[1:]) == [
+        "ada@example.org", "bob@example.org", "carol@example.org",
+    ]  # fmt: skip
+
+
+def test_the_admin_lists_followers_with_filters_and_search(operator_client):
+    follower("confirmed@example.org")
+    Subscriber.objects.create(email="pending@example.org")
+    url = reverse("admin:subscribers_subscriber_changelist")
+    pending = operator_client.get(url, {"state": "pending"}).content.decode()
+    assert "pending@example.org" in pending and "confirmed@example.org" not in pending
+    found = operator_client.get(url, {"q": "confirmed@"}).content.decode()
+    assert "confirmed@example.org" in found and "pending@example.org" not in found
+
+
+def test_the_admin_shows_per_post_mail_counts(operator_client, db):
+    from subscribers.models import Delivery, DeliveryKind, DeliveryState
+
+    from .conftest import open_incident
+
+    update = open_incident()
+    notification = update.notification
+    for n, state in enumerate(["sent", "sent", "pending", "failed"]):
+        Delivery.objects.create(
+            notification=notification, subscriber=follower(f"f{n}@example.org"),
+            kind=DeliveryKind.POST, state=state,
+        )  # fmt: skip
+    html = operator_client.get(
+        reverse("admin:subscribers_notification_changelist")
+    ).content.decode()
+    assert '<td class="field-sent">2</td>' in html
+    assert '<td class="field-pending">1</td>' in html
+    assert f"state__exact={DeliveryState.FAILED}" in html
