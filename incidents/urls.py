@@ -1,11 +1,16 @@
 from django.urls import path
 
-from . import api, views
+from . import api, badges, calendar, feeds, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("incidents/<slug:public_id>", views.incident_detail, name="incident_detail"),
     path("history", views.history, name="history"),
+    path("history.rss", feeds.rss, name="feed_rss"),
+    path("history.atom", feeds.atom, name="feed_atom"),
+    path("badge.svg", badges.page_badge, name="badge"),
+    path("components/<slug:public_id>/badge.svg", badges.component_badge, name="component_badge"),
+    path("maintenance.ics", calendar.maintenance_calendar, name="maintenance_calendar"),
     path("api/v2/", api.docs, name="api_docs"),
     path("api/v2/openapi.json", api.openapi_document, name="api_openapi"),
     path("api/v2/summary.json", api.summary, name="api_summary"),

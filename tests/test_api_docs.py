@@ -59,5 +59,7 @@ def test_api_page_explains_the_endpoints_for_people(client):
     assert 'href="/api/v2/openapi.json"' in html
     for route in api_json_routes():
         assert f'href="/api/v2{route}"' in html, route
+    for url in ["/history.rss", "/history.atom", "/maintenance.ics", "/badge.svg"]:
+        assert f'"{url}"' in html
     assert "csrfmiddlewaretoken" not in html and "nonce" not in html
     assert re.search(r"<footer.*/api/v2/", html, re.S)
