@@ -8,6 +8,7 @@ ids, so importing again refreshes the same rows and old links keep their meaning
 """
 
 import datetime
+import http.client
 import json
 import re
 import urllib.error
@@ -70,11 +71,16 @@ def _fetch(url: str) -> bytes:
             data = response.read(MAX_BYTES + 1)
     except urllib.error.HTTPError as error:
         raise SourceError(f"{url}: HTTP {error.code} {error.reason}") from None
-    except urllib.error.URLError as error:
-        raise SourceError(f"{url}: {error.reason}") from None
-    except (TimeoutError, OSError) as error:
-        raise SourceError(f"{url}: {error or 'timed out'}") from None
+    except (OSError, ValueError, http.client.HTTPException) as error:
+        raise SourceError(f"{url}: {_reason(error)}") from None
     return _limited(url, data)
+
+
+def _reason(error: Exception) -> str:
+    reason = getattr(error, "reason", error)  # URLError wraps the socket's error
+    if isinstance(reason, TimeoutError):
+        return f"no answer within {FETCH_TIMEOUT} seconds."
+    return str(reason) or type(reason).__name__
 
 
 def _read_file(path: str) -> bytes:

@@ -3,6 +3,7 @@ import datetime
 import functools
 import json
 import re
+import socket
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
@@ -399,3 +400,13 @@ def test_a_post_moved_to_another_incident_is_refused(write_json):
         run(write_json(data))
     assert counts() == before
     assert IncidentUpdate.objects.get(public_id=moved["id"]).incident.public_id == "inc0login001"
+
+
+def test_a_server_that_never_answers_times_out(monkeypatch):
+    monkeypatch.setattr(importer, "FETCH_TIMEOUT", 0.5)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/api/v2/incidents.json"
+        with pytest.raises(CommandError, match=r"no answer within 0\.5 seconds"):
+            run(url)
