@@ -5,6 +5,8 @@ Every value has a safe local default (SQLite and a file mail outbox under var/),
 """
 
 import datetime
+import hashlib
+import re
 import zoneinfo
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -32,6 +34,14 @@ if (BASE_DIR / ".env").is_file():
 
 _BOOLEANS = {"true": True, "1": True, "yes": True, "on": True}
 _BOOLEANS |= {"false": False, "0": False, "no": False, "off": False, "": False}
+
+
+def _base36(data: bytes) -> str:
+    number, digits = int.from_bytes(data), []
+    while number:
+        number, digit = divmod(number, 36)
+        digits.append("0123456789abcdefghijklmnopqrstuvwxyz"[digit])
+    return "".join(digits) or "0"
 
 
 def env_bool(name, default):
@@ -71,6 +81,15 @@ for _host in (_site.hostname, "localhost", "127.0.0.1", "[::1]"):
 CSRF_TRUSTED_ORIGINS = [f"{_site.scheme}://{_site.netloc}"]
 
 STATUS_PAGE_NAME = env.str("STATUS_PAGE_NAME", default="Example Hosting Status")
+# The page's id in the Statuspage-compatible API. Derived from SITE_URL so that it stays
+# the same across restarts and machines; set it to keep a former Statuspage page's id.
+STATUS_PAGE_ID = env.str(
+    "STATUS_PAGE_ID", default=_base36(hashlib.sha256(SITE_URL.encode()).digest())[:12]
+)
+if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", STATUS_PAGE_ID):
+    raise ImproperlyConfigured(
+        f"STATUS_PAGE_ID must be 1 to 64 letters, digits, '-' or '_', not {STATUS_PAGE_ID!r}."
+    )
 
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 try:

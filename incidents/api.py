@@ -1,0 +1,202 @@
+"""The Statuspage-compatible JSON API under /api/v2/, its OpenAPI document and a page
+about it for people.
+
+Statuspage's clients switch on exact keys and strings (statuspage_format), and the
+roll-up is `rollup.page_status` over the same querysets as the HTML banner, so the two
+always agree. Beyond Statuspage: `?page=&per_page=` on the two long lists (paging
+links go in headers, so the bodies keep Statuspage's shape) and uptime.json.
+"""
+
+import re
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.shortcuts import render
+
+from statuspage.public_http import public_resource
+
+from . import openapi
+from .models import Component, Incident, IncidentKind, IncidentStatus
+from .rollup import page_status
+from .statuspage_format import (
+    component_list,
+    in_display_order,
+    incident_object,
+    page_object,
+    public_components,
+    status_object,
+    with_public_details,
+)
+from .uptime import daily_uptime
+
+DEFAULT_PER_PAGE = 50
+MAX_PER_PAGE = 100
+MAX_PAGE = 100_000
+# A maintenance is "newer" when its window is later.
+MAINTENANCE_ORDER = ["-scheduled_for", "-id"]
+ACTIVE_MAINTENANCE = [IncidentStatus.IN_PROGRESS, IncidentStatus.VERIFYING]
+
+
+class BadParameter(ValueError):
+    pass
+
+
+def _json(data: dict, status: int = 200) -> JsonResponse:
+    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def _incidents():
+    return Incident.objects.public().filter(kind=IncidentKind.INCIDENT)
+
+
+def _maintenances():
+    return (
+        Incident.objects.public().filter(kind=IncidentKind.MAINTENANCE).order_by(*MAINTENANCE_ORDER)
+    )
+
+
+def _incident_list(key: str, incidents) -> JsonResponse:
+    objects = [incident_object(i) for i in with_public_details(incidents)]
+    return _json({"page": page_object(), key: objects})
+
+
+@public_resource
+def summary(request):
+    components = public_components()
+    open_incidents = list(with_public_details(Incident.objects.public().open()))
+    maintenances = [i for i in open_incidents if i.is_maintenance]
+    maintenances.sort(key=lambda i: (i.scheduled_for, i.pk), reverse=True)
+    return _json(
+        {
+            "page": page_object(),
+            "status": status_object(page_status(components, open_incidents)),
+            "components": component_list(components),
+            "incidents": [incident_object(i) for i in open_incidents if not i.is_maintenance],
+            "scheduled_maintenances": [incident_object(i) for i in maintenances],
+        }
+    )
+
+
+@public_resource
+def status(request):
+    rollup = page_status(Component.objects.public(), Incident.objects.public().open())
+    return _json({"page": page_object(), "status": status_object(rollup)})
+
+
+@public_resource
+def components(request):
+    return _json({"page": page_object(), "components": component_list(public_components())})
+
+
+@public_resource
+def incidents(request):
+    return _paginated_list(request, "incidents", Incident.objects.public())
+
+
+@public_resource
+def unresolved_incidents(request):
+    return _incident_list("incidents", _incidents().open())
+
+
+@public_resource
+def scheduled_maintenances(request):
+    return _paginated_list(request, "scheduled_maintenances", _maintenances())
+
+
+@public_resource
+def upcoming_maintenances(request):
+    upcoming = _maintenances().filter(status=IncidentStatus.SCHEDULED)
+    return _incident_list("scheduled_maintenances", upcoming)
+
+
+@public_resource
+def active_maintenances(request):
+    active = _maintenances().filter(status__in=ACTIVE_MAINTENANCE)
+    return _incident_list("scheduled_maintenances", active)
+
+
+@public_resource
+def uptime(request):
+    report = daily_uptime(in_display_order(public_components()))
+    days = report[0].days if report else []
+    return _json(
+        {
+            "page": page_object(),
+            "period": {
+                "start": days[0].date.isoformat() if days else None,
+                "end": days[-1].date.isoformat() if days else None,
+            },
+            "components": [_uptime_object(entry) for entry in report],
+        }
+    )
+
+
+def _uptime_object(entry) -> dict:
+    return {
+        "id": entry.component.public_id,
+        "name": entry.component.name,
+        "uptime": _ratio(entry.uptime),
+        "days": [
+            {
+                "date": day.date.isoformat(),
+                "uptime": _ratio(day.uptime),
+                "partial_outage_seconds": day.partial_outage_seconds,
+                "major_outage_seconds": day.major_outage_seconds,
+            }
+            for day in entry.days
+        ],
+    }
+
+
+def _ratio(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
+
+
+@public_resource
+def openapi_document(request):
+    return _json(openapi.document())
+
+
+@public_resource
+def docs(request):
+    return render(request, "incidents/api.html", {"endpoints": openapi.ENDPOINTS})
+
+
+def _paginated_list(request, key: str, incidents) -> JsonResponse:
+    try:
+        page = _whole_number(request, "page", 1, MAX_PAGE)
+        per_page = _whole_number(request, "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)
+    except BadParameter as error:
+        return _json({"error": str(error)}, status=400)
+    total = incidents.count()
+    start = (page - 1) * per_page
+    response = _incident_list(key, incidents[start : start + per_page])
+    response["X-Total-Count"] = str(total)
+    links = _page_links(request.path, page, per_page, total)
+    if links:
+        response["Link"] = ", ".join(links)
+    return response
+
+
+def _whole_number(request, name: str, default: int, maximum: int) -> int:
+    raw = request.GET.get(name)
+    if raw is None:
+        return default
+    if not re.fullmatch(r"[0-9]{1,9}", raw) or not 1 <= int(raw) <= maximum:
+        raise BadParameter(f"{name} must be a whole number from 1 to {maximum}, not {raw[:40]!r}.")
+    return int(raw)
+
+
+def _page_links(path: str, page: int, per_page: int, total: int) -> list[str]:
+    """RFC 8288 links to the neighbouring pages, as GitHub's API gives them."""
+    last = max((total + per_page - 1) // per_page, 1)
+    wanted = {"first": 1, "last": last}
+    if page < last:
+        wanted["next"] = page + 1
+    if page > 1:
+        wanted["prev"] = min(page - 1, last)
+    return [
+        f'<{settings.SITE_URL}{path}?{urlencode({"page": n, "per_page": per_page})}>; rel="{rel}"'
+        for rel, n in wanted.items()
+    ]

@@ -1,0 +1,412 @@
+import copy
+import datetime
+import functools
+import json
+import re
+import socket
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from incidents import importer, services
+from incidents.models import (
+    Component,
+    ComponentGroup,
+    ComponentStatusChange,
+    Incident,
+    IncidentUpdate,
+)
+from statuspage import public_cache
+from subscribers.models import Notification
+
+from .schema import get_json
+
+pytestmark = pytest.mark.django_db
+
+SITE = Path(__file__).parent / "fixtures" / "statuspage"
+DOCUMENTS = SITE / "api" / "v2"
+TIME_KEYS = ["created_at", "updated_at", "started_at", "monitoring_at", "resolved_at"]
+UPDATE_TIME_KEYS = ["created_at", "updated_at", "display_at"]
+
+
+def source(name):
+    return json.loads((DOCUMENTS / name).read_text())
+
+
+def run(*args):
+    out, err = StringIO(), StringIO()
+    call_command("import_statuspage", *map(str, args), stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def counts():
+    return [
+        model.objects.count()
+        for model in (ComponentGroup, Component, Incident, IncidentUpdate, ComponentStatusChange)
+    ]
+
+
+def same_time(ours, theirs):
+    if theirs is None:
+        return ours is None
+    return datetime.datetime.fromisoformat(ours) == datetime.datetime.fromisoformat(theirs)
+
+
+@pytest.fixture
+def write_json(tmp_path):
+    def write(data, name="incidents.json"):
+        path = tmp_path / name
+        path.write_text(json.dumps(data))
+        return path
+
+    return write
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def statuspage_site(monkeypatch):
+    """The fixtures served by a real HTTP server on a loopback port, as a page would be."""
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(SITE))
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_round_trip_of_incidents_json(client):
+    theirs = source("incidents.json")["incidents"]
+    run(DOCUMENTS / "incidents.json")
+    ours = get_json(client, "/api/v2/incidents.json", "incidents.json")["incidents"]
+    assert [i["id"] for i in ours] == [i["id"] for i in theirs]
+    for mine, original in zip(ours, theirs, strict=True):
+        for key in ["name", "status", "impact"]:
+            assert mine[key] == original[key], (original["id"], key)
+        for key in TIME_KEYS + (
+            ["scheduled_for", "scheduled_until"] if "scheduled_for" in original else []
+        ):
+            assert same_time(mine[key], original[key]), (original["id"], key)
+        assert [c["id"] for c in mine["components"]] == [c["id"] for c in original["components"]]
+        assert len(mine["incident_updates"]) == len(original["incident_updates"])
+        for update, their_update in zip(
+            mine["incident_updates"], original["incident_updates"], strict=True
+        ):
+            for key in ["id", "status", "body", "incident_id", "affected_components"]:
+                assert update[key] == their_update[key], (their_update["id"], key)
+            for key in UPDATE_TIME_KEYS:
+                assert same_time(update[key], their_update[key]), (their_update["id"], key)
+
+
+def test_old_links_keep_their_meaning(client):
+    run(DOCUMENTS / "incidents.json")
+    response = client.get("/incidents/inc0login001")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Dashboard login failures" in html and 'id="update-upd0login002"' in html
+    assert "<p>We’re monitoring the results.</p>" in html  # Markdown, rendered once
+
+
+def test_a_page_base_url_brings_in_everything(client, statuspage_site):
+    out, _ = run(statuspage_site)
+    assert "Import complete." in out
+    assert counts()[:4] == [2, 4, 5, 13]
+    data = get_json(client, "/api/v2/summary.json", "summary.json")
+    assert data["status"] == {"indicator": "major", "description": "Partial System Outage"}
+    assert [c["name"] for c in data["components"]] == [
+        "Europe", "API (Europe)", "Database", "North America", "API (North America)", "Dashboard",
+    ]  # fmt: skip
+    assert [i["id"] for i in data["incidents"]] == ["inc0errors01"]
+    assert [m["id"] for m in data["scheduled_maintenances"]] == ["mnt0switch01"]
+
+
+def test_the_same_base_url_with_api_v2_or_a_slash_works(statuspage_site):
+    run(f"{statuspage_site}/api/v2/")
+    run(f"{statuspage_site}/")
+    assert counts()[:4] == [2, 4, 5, 13]
+
+
+def test_one_document_by_url(statuspage_site):
+    run(f"{statuspage_site}/api/v2/summary.json")
+    assert set(Incident.objects.values_list("public_id", flat=True)) == {
+        "inc0errors01",
+        "mnt0switch01",
+    }
+
+
+def test_components_keep_their_groups_statuses_and_details(db):
+    run(DOCUMENTS / "components.json")
+    api_us = Component.objects.get(public_id="us0api000001")
+    assert (api_us.name, api_us.status, api_us.group.name) == (
+        "API (North America)", "partial_outage", "North America",
+    )  # fmt: skip
+    assert api_us.start_date == datetime.date(2024, 5, 1)
+    assert api_us.created_at == datetime.datetime(2024, 5, 1, 16, tzinfo=datetime.UTC)
+    assert api_us.updated_at == datetime.datetime(2026, 3, 2, 17, 30, tzinfo=datetime.UTC)
+    dashboard = Component.objects.get(public_id="dash00000001")
+    assert dashboard.group is None and dashboard.description.startswith("The web console")
+
+
+def test_importing_twice_creates_nothing_new_and_keeps_ids(statuspage_site):
+    run(statuspage_site)
+    before = counts()
+    ids = sorted(Incident.objects.values_list("public_id", flat=True))
+    out, _ = run(statuspage_site)
+    assert counts() == before
+    assert sorted(Incident.objects.values_list("public_id", flat=True)) == ids
+    assert "created" not in out and "0 new" in out
+
+
+def test_a_later_import_refreshes_what_changed(write_json):
+    run(DOCUMENTS / "incidents.json")
+    data = source("incidents.json")
+    errors = data["incidents"][0]
+    errors["status"] = "resolved"
+    errors["resolved_at"] = "2026-03-02T11:00:00.000-08:00"
+    errors["incident_updates"].insert(0, {
+        **errors["incident_updates"][0], "id": "upd0errors04", "status": "resolved",
+        "body": "Fixed.", "display_at": "2026-03-02T11:00:00.000-08:00",
+        "created_at": "2026-03-02T11:00:00.000-08:00",
+    })  # fmt: skip
+    errors["incident_updates"][1]["body"] = "Edited on Statuspage."
+    out, _ = run(write_json(data))
+    incident = Incident.objects.get(public_id="inc0errors01")
+    assert incident.status == "resolved" and incident.updates.count() == 4
+    assert IncidentUpdate.objects.get(public_id="upd0errors03").body == "Edited on Statuspage."
+    assert "updated incident 'Elevated API error rates in North America'" in out
+    assert "4 updates, 1 new" in out
+
+
+def test_dry_run_writes_nothing_and_says_what_it_would_do(statuspage_site):
+    out, _ = run(statuspage_site, "--dry-run")
+    assert counts() == [0, 0, 0, 0, 0]
+    assert "would create group 'Europe' (eu0grp000001)" in out
+    assert "would create component 'API (North America)' (us0api000001)" in out
+    assert (
+        "would create incident 'Dashboard login failures' (inc0login001), resolved: "
+        "3 updates, 3 new"
+    ) in out
+    assert "would create maintenance 'Core switch replacement in Frankfurt'" in out
+    assert "Dry run: nothing was written." in out
+    assert "STATUS_PAGE_ID=y2j98763l56x" in out
+
+
+def test_imported_posts_mail_nobody_and_history_leaves_statuses_alone(statuspage_site):
+    run(statuspage_site)
+    assert not Notification.objects.exists()
+    assert not IncidentUpdate.objects.filter(notify=True).exists()
+    assert not IncidentUpdate.objects.live_pending().exists()
+    assert services.updates_release_due() == 0
+    statuses = dict(Component.objects.values_list("public_id", "status"))
+    assert statuses == {
+        "eu0api000001": "operational",
+        "eu0db0000001": "operational",
+        "us0api000001": "partial_outage",
+        "dash00000001": "operational",
+    }
+
+
+def test_imported_history_counts_for_uptime(client):
+    run(DOCUMENTS / "incidents.json")
+    changes = ComponentStatusChange.objects.applied().filter(component__public_id="dash00000001")
+    assert [(c.old_status, c.new_status) for c in changes] == [
+        ("operational", "major_outage"),
+        ("major_outage", "operational"),
+    ]
+    assert changes[0].changed_at == datetime.datetime(2026, 2, 20, 19, tzinfo=datetime.UTC)
+
+
+def test_an_import_refreshes_the_public_pages(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        run(DOCUMENTS / "components.json")
+    assert public_cache.invalidate in callbacks
+
+
+def test_a_name_taken_here_is_refused_and_nothing_is_imported(db):
+    services.component_save(component=Component(name="Dashboard"))
+    with pytest.raises(CommandError) as error:
+        run(DOCUMENTS / "components.json")
+    assert "components[5].name: 'Dashboard' is already the name of another component" in str(
+        error.value
+    )
+    assert counts()[:4] == [0, 1, 0, 0]
+
+
+def test_changes_of_unknown_components_are_left_out_with_a_warning(write_json):
+    data = source("incidents.json")
+    data["incidents"][1]["components"] = []
+    _, err = run(write_json(data))
+    assert "incidents[1].incident_updates[0].affected_components[0].code: unknown component" in err
+    assert not ComponentStatusChange.objects.filter(update__public_id="upd0login003").exists()
+
+
+def test_a_bare_status_change_is_titled_with_its_status(write_json, client):
+    data = source("incidents.json")
+    data["incidents"][1]["incident_updates"][0]["body"] = ""
+    run(write_json(data))
+    update = IncidentUpdate.objects.get(public_id="upd0login003")
+    assert (update.headline, update.body) == ("Resolved", "")
+
+
+def mutate(path, value):
+    """A copy of incidents.json with the field at `path` (a list of keys) set or deleted."""
+    data = source("incidents.json")
+    *parents, last = path
+    target = functools.reduce(lambda node, key: node[key], parents, data)
+    if value is KeyError:
+        del target[last]
+    else:
+        target[last] = value
+    return data
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (["incidents", 3, "incident_updates", 0, "status"], "exploded",
+         "incidents[3].incident_updates[0].status: 'exploded' is not an incident status"),
+        (["incidents", 0, "status"], "completed",
+         "incidents[0].status: 'completed' is not an incident status"),
+        (["incidents", 2, "incident_updates", 1, "status"], "resolved",
+         "incidents[2].incident_updates[1].status: 'resolved' is not a status of a maintenance"),
+        (["incidents", 0, "impact"], "apocalyptic",
+         "incidents[0].impact: 'apocalyptic' is not an impact"),
+        (["incidents", 1, "created_at"], "yesterday",
+         "incidents[1].created_at: 'yesterday' is not an ISO 8601 time with a zone"),
+        (["incidents", 1, "created_at"], "2026-02-20T11:02:33",
+         "incidents[1].created_at: '2026-02-20T11:02:33' is not an ISO 8601 time with a zone"),
+        (["incidents", 0, "name"], KeyError, "incidents[0].name: missing"),
+        (["incidents", 0, "name"], "  ", "incidents[0].name: empty"),
+        (["incidents", 0, "name"], "x" * 201, "incidents[0].name: longer than 200 characters"),
+        (["incidents", 0, "id"], 12, "incidents[0].id: expected an id (a string), not 12"),
+        (["incidents", 0, "id"], "../../etc", "incidents[0].id: \"../../etc\" is not an id"),
+        (["incidents", 0, "incident_updates"], [],
+         "incidents[0].incident_updates: an incident needs at least one update"),
+        (["incidents", 0, "incident_updates"], None,
+         "incidents[0].incident_updates: expected a list, not null"),
+        (["incidents", 1, "incident_updates", 0, "affected_components", 0, "new_status"], "on_fire",
+         "incidents[1].incident_updates[0].affected_components[0].new_status: 'on_fire' is not "
+         "a component status"),
+        (["incidents", 2, "scheduled_until"], "2026-02-14T13:00:00Z",
+         "incidents[2].scheduled_until: 2026-02-14T13:00:00+00:00 is not after scheduled_for"),
+        (["incidents", 2, "scheduled_for"], None,
+         "incidents[2].scheduled_for: expected a time (ISO 8601), not null"),
+        (["incidents", 1, "components", 0, "position"], "first",
+         "incidents[1].components[0].position: expected a whole number, not \"first\""),
+        (["incidents", 1, "components", 0, "start_date"], "May 2024",
+         "incidents[1].components[0].start_date: 'May 2024' is not a date"),
+        (["incidents", 1, "incident_updates", 2], "hello",
+         "incidents[1].incident_updates[2]: expected an object, not \"hello\""),
+        (["incidents"], {"id": "x"}, "incidents: expected a list"),
+    ],
+)  # fmt: skip
+def test_malformed_input_names_the_field_and_imports_nothing(write_json, path, value, message):
+    with pytest.raises(CommandError) as error:
+        run(write_json(mutate(path, value)))
+    assert message in str(error.value)
+    assert str(error.value).startswith("Nothing was imported.")
+    assert counts() == [0, 0, 0, 0, 0]
+
+
+def test_a_late_fault_rolls_back_everything_written_before_it(write_json, monkeypatch):
+    calls = []
+
+    def failing_update_import(**kwargs):
+        calls.append(kwargs["public_id"])
+        if len(calls) == 5:
+            raise ValidationError("The database said no.")
+        return original(**kwargs)
+
+    original = services.update_import
+    monkeypatch.setattr(services, "update_import", failing_update_import)
+    with pytest.raises(CommandError, match=r"incident_updates\[\d\]: The database said no"):
+        run(DOCUMENTS / "incidents.json")
+    assert counts() == [0, 0, 0, 0, 0]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"{not json", "not JSON (Expecting property name enclosed in double quotes at line 1"),
+        (b"\xff\xfe", "not UTF-8 text"),
+        (b"[]", "not a Statuspage document"),
+        (b'{"page": {}}', "not a Statuspage document"),
+    ],
+)
+def test_unreadable_documents_are_refused_clearly(tmp_path, content, message):
+    path = tmp_path / "broken.json"
+    path.write_bytes(content)
+    with pytest.raises(CommandError, match=re.escape(message)):
+        run(path)
+
+
+def test_a_missing_file_or_another_scheme_is_refused_clearly(tmp_path):
+    with pytest.raises(CommandError, match="No such file or directory"):
+        run(tmp_path / "nope.json")
+    with pytest.raises(CommandError, match="only files and http"):
+        run("ftp://example.org/incidents.json")
+
+
+def test_http_errors_name_the_url_and_status(statuspage_site):
+    with pytest.raises(CommandError, match=r"/api/v2/nothing.json: HTTP 404"):
+        run(f"{statuspage_site}/api/v2/nothing.json")
+    with pytest.raises(CommandError, match=r"/api/v2/components.json: HTTP 404"):
+        run(f"{statuspage_site}/no-such-page")
+
+
+def test_an_unreachable_host_is_a_clear_error(db):
+    with pytest.raises(CommandError, match=r"http://127.0.0.1:9/incidents.json: .*refused"):
+        run("http://127.0.0.1:9/incidents.json")
+
+
+def test_oversized_sources_are_refused(statuspage_site, monkeypatch):
+    monkeypatch.setattr(importer, "MAX_BYTES", 1000)
+    with pytest.raises(CommandError, match="larger than"):
+        run(f"{statuspage_site}/api/v2/incidents.json")
+    with pytest.raises(CommandError, match="larger than"):
+        run(DOCUMENTS / "incidents.json")
+
+
+def test_the_same_incident_in_two_documents_keeps_every_update(write_json):
+    maintenance = copy.deepcopy(source("incidents.json")["incidents"][2])
+    older = {**maintenance, "incident_updates": maintenance["incident_updates"][1:]}
+    importer_documents = [
+        ("a", {"incidents": [maintenance]}),
+        ("b", {"scheduled_maintenances": [older]}),
+    ]
+    plan = importer.plan(importer_documents)
+    assert len(plan.incidents["mnt0dbupgr01"].updates) == 3
+
+
+def test_a_post_moved_to_another_incident_is_refused(write_json):
+    run(DOCUMENTS / "incidents.json")
+    data = source("incidents.json")
+    moved = data["incidents"][1]["incident_updates"].pop()
+    data["incidents"][0]["incident_updates"].append(moved)
+    before = counts()
+    with pytest.raises(CommandError, match=r"incidents\[0\]\.incident_updates\[3\]: id: .*another"):
+        run(write_json(data))
+    assert counts() == before
+    assert IncidentUpdate.objects.get(public_id=moved["id"]).incident.public_id == "inc0login001"
+
+
+def test_a_server_that_never_answers_times_out(monkeypatch):
+    monkeypatch.setattr(importer, "FETCH_TIMEOUT", 0.5)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/api/v2/incidents.json"
+        with pytest.raises(CommandError, match=r"no answer within 0\.5 seconds"):
+            run(url)
