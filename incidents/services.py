@@ -43,7 +43,7 @@ INCIDENT_EDITABLE_FIELDS = {
 
 def _changed():
     """Record that the public state changed; cached pages are refreshed after commit."""
-    transaction.on_commit(public_cache.invalidate)
+    transaction.on_commit(public_cache.changed)
 
 
 def _check_component_changes(component_changes):

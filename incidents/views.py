@@ -4,6 +4,8 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 
+from statuspage.public_cache import public_page
+
 from .models import (
     Component,
     Incident,
@@ -41,6 +43,7 @@ def component_rows(components):
     return [{"item": item, "members": members} for _, _, item, members in rows]
 
 
+@public_page
 def home(request):
     components = list(Component.objects.public().select_related("group"))
     pinned = list(
@@ -63,6 +66,7 @@ def home(request):
     )
 
 
+@public_page
 def incident_detail(request, public_id):
     incident = get_object_or_404(
         _with_published_updates(Incident.objects.public()), public_id=public_id
@@ -70,6 +74,7 @@ def incident_detail(request, public_id):
     return render(request, "incidents/incident_detail.html", {"incident": incident})
 
 
+@public_page
 def history(request):
     incidents = Paginator(
         _with_published_updates(Incident.objects.public()), INCIDENTS_PER_HISTORY_PAGE

@@ -1,18 +1,17 @@
-"""HTTP behaviour shared by the public machine-readable responses: the JSON API, the
-feeds, the badges and the calendar.
+"""HTTP behaviour of the public machine-readable responses: the JSON API, the feeds,
+the badges and the calendar.
 
-Pollers (dashboards, chat bots, exporters) fetch these every few seconds from anywhere,
-so each response may be read by scripts on other sites (CORS), kept briefly by shared
-caches, and revalidated for free: the ETag is a hash of the body, and a matching
-If-None-Match gets a 304 with no body.
+Pollers (dashboards, chat bots, exporters) fetch these from scripts on other sites, so
+each response allows any origin (CORS). Caching, ETags and 304s are the public store's
+job (statuspage.public_cache), as for the HTML pages.
 """
 
 from functools import wraps
 
 from django.http import HttpResponse, HttpResponseNotAllowed
-from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
 
-MAX_AGE = 30
+from .public_cache import public_page
+
 SAFE_METHODS = ("GET", "HEAD")
 
 
@@ -27,21 +26,11 @@ def public_resource(view):
             response = HttpResponseNotAllowed([*SAFE_METHODS, "OPTIONS"])
         else:
             response = view(request, *args, **kwargs)
-            if response.status_code == 200:
-                response = _revalidatable(request, response)
         response["Access-Control-Allow-Origin"] = "*"
         response["Access-Control-Expose-Headers"] = "ETag, Link, X-Total-Count"
         return response
 
-    return wrapper
-
-
-def _revalidatable(request, response):
-    set_response_etag(response)
-    patch_cache_control(response, public=True, max_age=MAX_AGE)
-    # No Last-Modified check: deleting a post makes the state older, so a date cannot
-    # prove that a copy is current; the content hash can.
-    return get_conditional_response(request, etag=response["ETag"], response=response)
+    return public_page(wrapper)
 
 
 def _preflight():

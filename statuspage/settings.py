@@ -117,6 +117,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "statuspage.middleware.PublicCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -170,16 +171,25 @@ elif _database["ENGINE"] == "django.db.backends.postgresql":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Seconds browsers and CDNs may reuse a public page before asking again (cheaply: 304).
+PUBLIC_MAX_AGE = env.int("PUBLIC_MAX_AGE", default=10)
+
 # Cache: shared by web processes and the worker (rendered public pages, rate limits).
 # A directory under var/ is shared by all processes of one machine; use Redis
 # (CACHE_URL=redis://host:6379/0) when several machines serve the page.
+_cache = env.cache_url_config(
+    env.str("CACHE_URL", default="") or f"filecache://{VAR_DIR / 'cache'}"
+)
+if _cache["BACKEND"].endswith("FileBasedCache"):
+    _cache.setdefault("OPTIONS", {})["MAX_ENTRIES"] = 100_000
+# "public" holds the rendered public pages (statuspage.public_cache); "default" the rest
+# (rate limits, locks). The same store, apart by key prefix.
 CACHES = {
-    "default": env.cache_url_config(
-        env.str("CACHE_URL", default="") or f"filecache://{VAR_DIR / 'cache'}"
-    )
+    "default": _cache,
+    "public": _cache | {"KEY_PREFIX": f"{_cache.get('KEY_PREFIX', '')}public"},
 }
-if CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
-    CACHES["default"].setdefault("OPTIONS", {})["MAX_ENTRIES"] = 100_000
+if _cache["BACKEND"].endswith("FileBasedCache"):
+    CACHES["public"]["LOCATION"] = str(Path(_cache["LOCATION"]) / "public")
 
 # Mail: EMAIL_URL (smtp://user:pass@host:587, smtp+tls://…, consolemail://) mapped onto
 # Django 6.1's MAILERS; by default messages are written as files to var/mail/.
@@ -224,6 +234,7 @@ PERIODIC_JOBS = [
     ("subscribers.services.notifications_fan_out_due", 10),
     ("subscribers.tasks.deliveries_kick", env.int("DELIVERY_KICK_SECONDS", default=10)),
     ("subscribers.services.subscribers_expire_pending", 3600),
+    ("statuspage.public_cache.refresh", env.int("PUBLIC_REFRESH_SECONDS", default=60)),
 ]
 
 # Followers' mail. A refused mail is retried after these delays (seconds, the last one

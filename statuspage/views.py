@@ -1,6 +1,7 @@
 """Project-level views: the health endpoint and error pages that never need the database."""
 
 import datetime
+import sys
 
 from django.conf import settings
 from django.db import DatabaseError, connection
@@ -11,6 +12,7 @@ from django.views.decorators.cache import never_cache
 
 from subscribers.models import Delivery, DeliveryState
 
+from . import public_cache
 from .models import WorkerHeartbeat
 
 
@@ -25,9 +27,11 @@ def healthz(request):
         return JsonResponse({"status": "ok", "web": {"ok": True}})
     report = {"database": {"ok": _database_ok()}}
     if report["database"]["ok"]:
+        public_cache.mark_database_up()
         report |= {"worker": _worker_report(), "mail": _mail_report()}
     else:
         report["database"]["error"] = "the database is unreachable"
+        public_cache.mark_database_down()
     healthy = all(check["ok"] for check in report.values())
     return JsonResponse(
         {"status": "ok" if healthy else "error", **report}, status=200 if healthy else 503
@@ -82,6 +86,27 @@ def _mail_report():
 
 
 def server_error(request):
-    # Rendered without context processors' requests: it must work with nothing else up.
+    """The 500 handler; for an unreachable database, a clear 503 instead.
+
+    Rendered without the request's context processors: it must work with nothing up.
+    """
+    if isinstance(sys.exception(), DatabaseError):
+        public_cache.mark_database_down()
+        return _database_unavailable(request)
     html = loader.get_template("500.html").render({"page_name": settings.STATUS_PAGE_NAME})
     return HttpResponseServerError(html)
+
+
+def _database_unavailable(request):
+    path = request.path if request else ""
+    if path.startswith(("/subscribe", "/unsubscribe")):
+        heading = "Subscriptions are paused"
+        message = "We cannot reach our database right now, so subscriptions are paused. "
+        message += "Please try again in a little while; the status page itself is still up."
+    elif path.startswith("/admin"):
+        heading = "The admin is unavailable"
+        message = "The database cannot be reached, so nothing can be posted or changed right "
+        message += "now. The public status page keeps serving its last published state."
+    else:
+        heading = message = None
+    return public_cache.unavailable(request, heading=heading, message=message)

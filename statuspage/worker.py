@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.module_loading import import_string
 
+from . import public_cache
 from .models import WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ def heartbeat():
     WorkerHeartbeat.objects.update_or_create(
         worker_id=_worker_id, defaults={"last_seen": timezone.now()}
     )
+    public_cache.mark_database_up()
     # Workers that vanished (killed, machine gone) would otherwise be listed forever.
     WorkerHeartbeat.objects.filter(
         last_seen__lt=timezone.now() - datetime.timedelta(days=1)
@@ -78,6 +80,7 @@ def run_periodic_jobs(stop: threading.Event, tick: float = 0.5):
                 job.run(now)
             except DatabaseError as error:
                 logger.warning("%s: database unavailable (%s); will retry", job.path, error)
+                public_cache.mark_database_down()  # public pages say they may be out of date
                 job.next_run = now + 2
                 close_old_connections()
             except Exception:

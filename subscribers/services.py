@@ -21,7 +21,7 @@ from .tokens import CONFIRM_MAX_AGE
 
 def _follower_count_changed():
     # "Join N other followers" is on every public page.
-    transaction.on_commit(public_cache.invalidate)
+    transaction.on_commit(public_cache.changed)
 
 
 def subscriber_subscribe(

@@ -9,6 +9,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from statuspage.public_cache import public_page
+
 from . import ratelimit, services
 from .forms import ScopeForm, SubscribeForm
 from .models import Subscriber
@@ -17,6 +19,7 @@ from .tokens import ExpiredLink, InvalidLink, read_confirm_token, read_manage_to
 
 # The form sits on every (cached) public page, which cannot carry a per-visitor CSRF
 # token. A forged sign-up achieves nothing: it only asks the address's owner to confirm.
+@public_page  # the GET: the form is public state like any page
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def subscribe(request):

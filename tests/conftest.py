@@ -7,16 +7,30 @@ from django.utils import timezone
 from incidents import services
 from incidents.models import Component, ComponentGroup
 
+LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
+
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(settings, tmp_path):
-    # Each test gets its own empty cache (rendered pages, rate limits).
+    # Each test gets its own empty cache (rate limits, locks). The public store keeps
+    # nothing, so every request renders from the database as it is at that moment
+    # (tests run in a transaction that never commits, so nothing would invalidate it);
+    # the store itself is tested with the `public_store` fixture.
     settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": str(tmp_path),
-        }
+        "default": {"BACKEND": LOCMEM, "LOCATION": str(tmp_path)},
+        "public": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
     }
+
+
+@pytest.fixture
+def public_store(settings, tmp_path):
+    """A real store for rendered public pages, as the web processes share."""
+    from statuspage import public_cache
+
+    settings.CACHES = settings.CACHES | {"public": {"BACKEND": LOCMEM, "LOCATION": f"{tmp_path}/p"}}
+    public_cache._recent.entries.clear()
+    yield public_cache
+    public_cache._recent.entries.clear()
 
 
 @pytest.fixture
@@ -65,26 +79,30 @@ def open_incident(title="Network problem", status="investigating", body="Looking
 
 
 @pytest.fixture
-def database_down():
-    """Make the database really unreachable (wrong address), then bring it back."""
+def database_outage():
+    """Make the database really unreachable (a wrong address), and bring it back."""
     from django.db import connection
 
-    saved = dict(connection.settings_dict)
+    class Outage:
+        saved = dict(connection.settings_dict)
 
-    def down():
-        connection.close()
-        if connection.vendor == "sqlite":
-            connection.settings_dict["NAME"] = "/nonexistent/directory/db.sqlite3"
-        else:
-            connection.settings_dict["HOST"], connection.settings_dict["PORT"] = "127.0.0.1", "1"
+        def start(self):
+            connection.close()
+            if connection.vendor == "sqlite":
+                connection.settings_dict["NAME"] = "/nonexistent/directory/db.sqlite3"
+            else:
+                connection.settings_dict["HOST"], connection.settings_dict["PORT"] = (
+                    "127.0.0.1",
+                    "1",
+                )
 
-    def up():
-        connection.close()
-        connection.settings_dict.update(saved)
+        def end(self):
+            connection.close()
+            connection.settings_dict.update(self.saved)
 
-    down()
-    yield up
-    up()
+    outage = Outage()
+    yield outage
+    outage.end()
 
 
 @pytest.fixture

@@ -8,6 +8,8 @@ from incidents.models import Component
 from .conftest import open_incident
 
 pytestmark = pytest.mark.django_db
+# Issue 5: short max-age, then CDNs may serve a stale copy while revalidating or on errors.
+PUBLIC_CACHE_CONTROL = "public, max-age=10, stale-while-revalidate=30, stale-if-error=86400"
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -16,7 +18,7 @@ def badge(client, url):
     response = client.get(url)
     assert response.status_code == 200
     assert response["Content-Type"] == "image/svg+xml; charset=utf-8"
-    assert response["Cache-Control"] == "public, max-age=30"
+    assert response["Cache-Control"] == PUBLIC_CACHE_CONTROL
     root = ET.fromstring(response.content)
     assert root.tag == f"{SVG}svg" and root.get("role") == "img"
     texts = [t.text for t in root.iter(f"{SVG}text")]

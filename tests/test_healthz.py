@@ -71,11 +71,12 @@ def test_mail_waiting_for_a_retry_later_is_not_an_alarm(client, worker_alive):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_unreachable_database_is_503_and_says_so(client, database_down):
+def test_an_unreachable_database_is_503_and_says_so(client, database_outage):
+    database_outage.start()
     status, body = health(client)
     assert status == 503
     assert body["database"] == {"ok": False, "error": "the database is unreachable"}
     assert health(client, check="web") == (200, {"status": "ok", "web": {"ok": True}})
-    database_down()  # back up
+    database_outage.end()
     WorkerHeartbeat.objects.create(worker_id="w", last_seen=timezone.now())
     assert health(client)[0] == 200

@@ -1,0 +1,253 @@
+"""The public read path: rendered once per change, served without the database."""
+
+import gzip
+import re
+
+import brotli
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from incidents import services
+from incidents.models import Component, IncidentUpdate
+from statuspage import worker
+
+from .conftest import ago, later, open_incident
+
+PUBLIC_URLS = [
+    "/", "/?page=2", "/history", "/history.rss", "/history.atom", "/badge.svg",
+    "/maintenance.ics", "/subscribe", "/api/v2/", "/api/v2/summary.json",
+    "/api/v2/incidents.json", "/api/v2/uptime.json",
+]  # fmt: skip
+
+
+@pytest.fixture
+def posted(db, network):
+    return open_incident(title="Cable cut", component_changes={network: "major_outage"})
+
+
+def committed(django_capture_on_commit_callbacks, action):
+    """Run a write as if its transaction committed (tests never commit)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        return action()
+
+
+@pytest.mark.django_db
+def test_stored_public_pages_are_served_without_any_query(
+    client, public_store, posted, django_assert_num_queries
+):
+    urls = [*PUBLIC_URLS, posted.incident.get_absolute_url()]
+    for url in urls:
+        assert client.get(url).status_code == 200, url
+    for url in urls:
+        with django_assert_num_queries(0):
+            assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.django_db
+def test_unknown_query_parameters_do_not_bypass_the_store(
+    client, public_store, posted, django_assert_num_queries
+):
+    client.get("/")
+    with django_assert_num_queries(0):
+        assert client.get("/?utm_source=mail&x=1").status_code == 200
+
+
+@pytest.mark.django_db
+def test_warming_renders_the_busiest_urls_before_anyone_asks(
+    client, public_store, posted, django_assert_num_queries
+):
+    assert public_store.warm() >= 15
+    with django_assert_num_queries(0):
+        for url in [
+            "/",
+            "/api/v2/summary.json",
+            "/history.rss",
+            posted.incident.get_absolute_url(),
+        ]:
+            assert client.get(url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_conditional_requests_get_304_and_head_gets_no_body(client, public_store, posted):
+    first = client.get("/")
+    assert first["Cache-Control"] == (
+        "public, max-age=10, stale-while-revalidate=30, stale-if-error=86400"
+    )
+    assert client.get("/", headers={"If-None-Match": first["ETag"]}).status_code == 304
+    assert client.get("/", headers={"If-None-Match": f"W/{first['ETag']}"}).status_code == 304
+    since = client.get("/", headers={"If-Modified-Since": first["Last-Modified"]})
+    assert since.status_code == 304 and since["ETag"] == first["ETag"]
+    assert client.get("/", headers={"If-None-Match": '"other"'}).status_code == 200
+    head = client.head("/")
+    assert head.status_code == 200 and head.content == b""
+    assert head["Content-Length"] == first["Content-Length"]
+
+
+@pytest.mark.django_db
+def test_html_and_json_are_compressed_when_the_client_accepts_it(client, public_store, posted):
+    for url in ["/", "/api/v2/summary.json"]:
+        plain = client.get(url).content
+        gzipped = client.get(url, headers={"Accept-Encoding": "gzip, deflate"})
+        assert gzipped["Content-Encoding"] == "gzip" and gzipped["Vary"] == "Accept-Encoding"
+        assert gzip.decompress(gzipped.content) == plain
+        assert len(gzipped.content) < len(plain) / 2
+        br = client.get(url, headers={"Accept-Encoding": "gzip, br"})
+        assert br["Content-Encoding"] == "br" and brotli.decompress(br.content) == plain
+
+
+def _second_post(incident, network):
+    return services.update_post(incident=incident, status="identified", body="Found the break.")
+
+
+# Each public change: (what to prepare first, the change itself).
+CHANGES = {
+    "a new post": (None, _second_post),
+    "an edited post": (
+        None,
+        lambda incident, network: services.update_edit(
+            update=incident.updates.get(), body="Found the break."
+        ),
+    ),
+    "a deleted post": (_second_post, lambda incident, network, prepared: services.update_delete(
+        update=prepared
+    )),
+    "an edited incident": (
+        None,
+        lambda incident, network: services.incident_edit(incident=incident, title="Renamed"),
+    ),
+    "a deleted incident": (
+        None,
+        lambda incident, network: services.incident_delete(incident=incident),
+    ),
+    "a component status change": (
+        None,
+        lambda incident, network: services.component_set_status(
+            component=network, status="degraded_performance"
+        ),
+    ),
+    "a new component": (
+        None,
+        lambda incident, network: services.component_save(component=Component(name="Storage")),
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("change", CHANGES)
+def test_every_public_change_refreshes_the_stored_pages(
+    client, public_store, posted, network, django_capture_on_commit_callbacks, change
+):
+    prepare, act = CHANGES[change]
+    arguments = (posted.incident, network)
+    if prepare:
+        arguments += (prepare(*arguments),)
+    urls = ["/", "/api/v2/summary.json", "/api/v2/incidents.json"]
+    before = {url: client.get(url).content for url in urls}
+    committed(django_capture_on_commit_callbacks, lambda: act(*arguments))
+    for url in urls:
+        assert client.get(url).content != before[url], url
+
+
+@pytest.mark.django_db
+def test_a_deleted_post_disappears_from_the_stored_pages(
+    client, public_store, posted, django_capture_on_commit_callbacks
+):
+    wrong = services.update_post(
+        incident=posted.incident, status="identified", headline="Posted to the wrong page", body="x"
+    )
+    urls = ["/", "/history.rss", "/history.atom", "/api/v2/incidents.json"]
+    urls.append(posted.incident.get_absolute_url())
+    assert all("Posted to the wrong page" in client.get(url).content.decode() for url in urls)
+    committed(django_capture_on_commit_callbacks, lambda: services.update_delete(update=wrong))
+    assert not any("Posted to the wrong page" in client.get(url).content.decode() for url in urls)
+
+
+@pytest.mark.django_db
+def test_a_future_post_appears_when_it_goes_live(
+    client, public_store, db, django_capture_on_commit_callbacks
+):
+    future = open_incident(title="Planned work", published_at=later(minutes=5))
+    assert "Planned work" not in client.get("/").content.decode()
+    IncidentUpdate.objects.filter(pk=future.pk).update(published_at=ago(seconds=1))
+    committed(django_capture_on_commit_callbacks, services.updates_release_due)
+    assert "Planned work" in client.get("/").content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_database_down_every_public_url_serves_the_last_state_with_a_note(
+    client, public_store, posted, database_outage
+):
+    urls = [*PUBLIC_URLS, posted.incident.get_absolute_url()]
+    fresh = {url: client.get(url) for url in urls}
+    assert all(response.status_code == 200 for response in fresh.values())
+    public_store.invalidate()  # time passes: the worker's periodic refresh starts a generation
+    database_outage.start()
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response["X-Status-Page-Stale"] == "database unavailable"
+    home = client.get("/").content.decode()
+    assert "This page may be out of date." in home and "Cable cut" in home
+    assert "Subscriptions are paused" in home and 'action="/subscribe"' not in home
+    assert len(re.findall(r"<h1[\s>]", home)) == 1
+    assert client.get("/api/v2/summary.json").content == fresh["/api/v2/summary.json"].content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_note_shows_as_soon_as_the_worker_finds_the_database_down(
+    client, public_store, posted, database_outage
+):
+    client.get("/")
+    database_outage.start()
+    worker.run_periodic_jobs(_one_tick())  # the heartbeat fails: the outage is known
+    page = client.get("/")
+    assert page.status_code == 200 and "This page may be out of date." in page.content.decode()
+
+
+def _one_tick():
+    class OneTick:
+        calls = 0
+
+        def is_set(self):
+            self.calls += 1
+            return self.calls > 1
+
+        def wait(self, timeout):
+            pass
+
+    return OneTick()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_database_down_the_rest_answers_a_clear_503(
+    public_store, db, database_outage, admin_user
+):
+    client = Client(raise_request_exception=False)  # as a real server: the 503 handler answers
+    client.force_login(admin_user)  # sessions live in the database
+    database_outage.start()
+    admin = client.get("/admin/")
+    assert admin.status_code == 503 and "The admin is unavailable" in admin.content.decode()
+    signup = client.post(reverse("subscribers:subscribe"), {"email": "ada@example.org"})
+    assert signup.status_code == 503 and "Subscriptions are paused" in signup.content.decode()
+    never_rendered = client.get("/incidents/neverrendered")
+    assert never_rendered.status_code == 503
+    assert "Temporarily unavailable" in never_rendered.content.decode()
+    health = client.get("/healthz")
+    assert health.status_code == 503 and health.json()["database"]["ok"] is False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_when_the_database_is_back_everything_resumes_by_itself(
+    client, public_store, posted, database_outage
+):
+    client.get("/")
+    public_store.invalidate()
+    database_outage.start()
+    assert "out of date" in client.get("/").content.decode()
+    database_outage.end()
+    worker._worker_id = "test-worker"
+    worker.heartbeat()  # the worker's next check-in finds the database again
+    page = client.get("/")
+    assert page.status_code == 200 and "out of date" not in page.content.decode()
+    assert "X-Status-Page-Stale" not in page
