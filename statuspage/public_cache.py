@@ -16,6 +16,7 @@ import gzip
 import hashlib
 import io
 import logging
+import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from django.urls import resolve
 from django.utils.connection import ConnectionProxy
 from django.utils.crypto import get_random_string
 from django.utils.http import http_date, parse_http_date_safe, quote_etag
+from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 cache = ConnectionProxy(caches, "public")
@@ -52,6 +54,8 @@ QUERY_PARAMS = ("page", "per_page")
 # Headers of the view's response that belong in the stored copy.
 KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Link", "X-Total-Count")
 KEPT_PREFIXES = ("Access-Control-",)
+# What a cache backend raises when its server or directory is gone.
+STORE_ERRORS = (OSError, RedisError)
 CACHE_CONTROL = "public, max-age={max_age}, stale-while-revalidate=30, stale-if-error=86400"
 STALE_MARK = b"<!--public-state-->"
 FOLLOW_START, FOLLOW_END = b"<!--follow-->", b"<!--/follow-->"
@@ -115,16 +119,18 @@ class _RecentEntries:
 
     def __init__(self, size=256):
         self.size, self.entries = size, OrderedDict()
+        self.lock = threading.Lock()  # the worker warms pages from two threads
 
     def get(self, key, generation):
         entry = self.entries.get(key)
         return entry if entry is not None and entry.generation == generation else None
 
     def put(self, key, entry):
-        self.entries[key] = entry
-        self.entries.move_to_end(key)
-        while len(self.entries) > self.size:
-            self.entries.popitem(last=False)
+        with self.lock:
+            self.entries[key] = entry
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
 
 
 _recent = _RecentEntries()
@@ -140,6 +146,15 @@ def cache_key(request):
 
 def serve(request, view, args, kwargs):
     """Answer a GET or HEAD for a public view from the store, rendering it if stale."""
+    try:
+        return _serve(request, view, args, kwargs)
+    except STORE_ERRORS as error:
+        # The store itself is unreachable: be an ordinary dynamic site meanwhile.
+        logger.warning("Public store unavailable (%s); rendering %s directly", error, request.path)
+        return view(_only_known_params(request), *args, **kwargs)
+
+
+def _serve(request, view, args, kwargs):
     key = cache_key(request)
     generation, database_down = _state()
     entry = _recent.get(key, generation)

@@ -251,3 +251,13 @@ def test_when_the_database_is_back_everything_resumes_by_itself(
     page = client.get("/")
     assert page.status_code == 200 and "out of date" not in page.content.decode()
     assert "X-Status-Page-Stale" not in page
+
+
+@pytest.mark.django_db
+def test_an_unreachable_store_only_makes_the_site_dynamic(client, settings, posted):
+    unreachable = {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                   "LOCATION": "redis://127.0.0.1:1/0"}  # fmt: skip
+    settings.CACHES = settings.CACHES | {"public": unreachable}
+    for url in ["/", "/api/v2/summary.json", posted.incident.get_absolute_url()]:
+        response = client.get(url)
+        assert response.status_code == 200 and b"Cable cut" in response.content
