@@ -22,9 +22,10 @@ def timetag(value, style="long"):
         return ""
     local = timezone.localtime(value)
     text = format_date(local, TIME_PATTERNS[style])
+    iso = local.isoformat(timespec="seconds")  # HTML allows at most milliseconds
     if style == "long":
-        return format_html('<time datetime="{}">{}</time>', local.isoformat(), text)
-    return format_html('<time class="{}" datetime="{}">{}</time>', style, local.isoformat(), text)
+        return format_html('<time datetime="{}">{}</time>', iso, text)
+    return format_html('<time class="{}" datetime="{}">{}</time>', style, iso, text)
 
 
 @register.filter
