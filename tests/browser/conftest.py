@@ -74,9 +74,10 @@ def live_server(request):
 def open_page(browser, live_server):
     """open_page(width=, color_scheme=, ...) -> a page in a new context on the live server.
 
-    Every URL the page requests is recorded in `page.requested`.
+    Every URL the page requests is recorded in `page.requested`; a request to any other
+    origin (a font, a script, an analytics beacon) fails the test.
     """
-    contexts = []
+    contexts, pages = [], []
 
     def open_page(width=DESKTOP, color_scheme="light", **context_options):
         context = browser.new_context(
@@ -90,11 +91,15 @@ def open_page(browser, live_server):
         page = context.new_page()
         page.requested = []
         page.on("request", lambda request: page.requested.append(request.url))
+        pages.append(page)
         return page
 
     yield open_page
     for context in contexts:
         context.close()
+    origin = live_server.url + "/"
+    elsewhere = [url for page in pages for url in page.requested if not url.startswith(origin)]
+    assert not elsewhere, f"requests to other origins: {elsewhere}"
 
 
 @pytest.fixture
