@@ -4,6 +4,8 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
+# The tests' npm tools (the Nu Html Checker); npm ci writes this file last.
+NODE_INSTALLED := node_modules/.package-lock.json
 SECRET_KEY_FILE ?= var/secret_key
 PORT ?= 8000
 export SECRET_KEY_FILE
@@ -20,7 +22,7 @@ worker: setup
 web: setup
 	$(VENV)/bin/gunicorn --config statuspage/gunicorn.conf.py statuspage.wsgi
 
-test: setup
+test: setup $(NODE_INSTALLED)
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
@@ -38,6 +40,10 @@ $(INSTALLED): pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	@touch $@
 
+$(NODE_INSTALLED): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
 # A local secret key, generated once and kept out of git (var/ is ignored).
 $(SECRET_KEY_FILE):
 	@mkdir -p $(dir $@)
@@ -45,4 +51,4 @@ $(SECRET_KEY_FILE):
 	@chmod 600 $@
 
 clean:
-	rm -rf $(VENV) staticfiles
+	rm -rf $(VENV) staticfiles node_modules

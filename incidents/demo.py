@@ -14,6 +14,8 @@ from .models import Component, ComponentGroup, ComponentStatus, Incident
 
 OPERATIONAL = ComponentStatus.OPERATIONAL
 
+# Monitored for longer than the page's 90 days of uptime bars.
+MONITORED_DAYS = 120
 GROUPS = [("Servers", "Our web and database servers.")]
 COMPONENTS = [
     # name, group, description
@@ -102,6 +104,7 @@ def load_demo() -> bool:
     if Incident.objects.exists() or Component.objects.exists():
         return False
     now = timezone.localtime()
+    monitored_since = now.date() - datetime.timedelta(days=MONITORED_DAYS)
     with transaction.atomic():
         groups = {
             name: services.group_save(group=ComponentGroup(name=name, description=text, position=i))
@@ -110,7 +113,11 @@ def load_demo() -> bool:
         components = {
             name: services.component_save(
                 component=Component(
-                    name=name, group=groups.get(group), description=text, position=i
+                    name=name,
+                    group=groups.get(group),
+                    description=text,
+                    position=i,
+                    start_date=monitored_since,
                 )
             )
             for i, (name, group, text) in enumerate(COMPONENTS)

@@ -209,13 +209,17 @@ class Incident(models.Model):
         return self.status not in CLOSED_STATUSES
 
     @property
+    def began_at(self):
+        """When it began for the public: a maintenance's window, an incident's first post."""
+        if self.is_maintenance and self.scheduled_for:
+            return self.scheduled_for
+        return self.started_at
+
+    @property
     def duration(self):
         """How long it lasted, or has lasted so far."""
         end = self.resolved_at or timezone.now()
-        start = (
-            self.scheduled_for if self.is_maintenance and self.scheduled_for else self.started_at
-        )
-        return max(end - start, datetime.timedelta(0))
+        return max(end - self.began_at, datetime.timedelta(0))
 
 
 class IncidentUpdateQuerySet(models.QuerySet):

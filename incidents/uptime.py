@@ -6,23 +6,33 @@ maintenance are not downtime). Days are calendar days in the page's time zone; t
 window ends now. A component is counted from the day of its start_date (when monitoring
 began) or, without one, the day it was created or first changed status, whichever is
 earlier (history can be backfilled); days before that have no uptime (None), not 100%.
+
+`uptime_history()` adds what the page's daily bars show: each day's worst status and
+the public incidents that affected the component that day.
 """
 
 import datetime
 import zoneinfo
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
-from django.db.models import Min
+from django.db.models import Min, Q
 from django.utils import timezone
 
-from .models import Component, ComponentStatus, ComponentStatusChange
+from .models import Component, ComponentStatus, ComponentStatusChange, Incident, IncidentStatus
 
 DAYS = 90
 PARTIAL_WEIGHT = 0.3
-_OUTAGES = (ComponentStatus.PARTIAL_OUTAGE, ComponentStatus.MAJOR_OUTAGE)
+# Least to most severe: a day's bar takes the colour of the worst status it saw.
+SEVERITY = [
+    ComponentStatus.OPERATIONAL,
+    ComponentStatus.UNDER_MAINTENANCE,
+    ComponentStatus.DEGRADED_PERFORMANCE,
+    ComponentStatus.PARTIAL_OUTAGE,
+    ComponentStatus.MAJOR_OUTAGE,
+]
 
 
 @dataclass(frozen=True)
@@ -31,6 +41,9 @@ class DayUptime:
     uptime: float | None  # None: the component was not monitored yet
     partial_outage_seconds: int
     major_outage_seconds: int
+    worst_status: str | None = None  # None when not monitored
+    monitored_seconds: float = 0.0
+    incidents: tuple[Incident, ...] = ()  # filled in by uptime_history()
 
 
 @dataclass(frozen=True)
@@ -38,6 +51,15 @@ class ComponentUptime:
     component: Component
     days: list[DayUptime]  # oldest first
     uptime: float | None  # over the counted part of the period
+
+    def uptime_over_last(self, days: int) -> float | None:
+        """Uptime over the last `days` days (a shorter period, as narrow screens show)."""
+        recent = self.days[-days:]
+        monitored = sum(day.monitored_seconds for day in recent)
+        if not monitored:
+            return None
+        partial = sum(day.partial_outage_seconds for day in recent)
+        return uptime(monitored, partial, sum(day.major_outage_seconds for day in recent))
 
 
 def uptime(monitored: float, partial: float, major: float) -> float:
@@ -48,12 +70,7 @@ def daily_uptime(
     components: list[Component], *, days: int = DAYS, now: datetime.datetime | None = None
 ) -> list[ComponentUptime]:
     """Each component's uptime for the last `days` days (today included), in two queries."""
-    now = now or _this_minute()
-    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-    today = now.astimezone(zone).date()
-    dates = [today - datetime.timedelta(days=n) for n in range(days - 1, -1, -1)]
-    # Day boundaries in UTC: a day around a DST change lasts 23 or 25 hours.
-    bounds = [_day_start(date, zone) for date in dates] + [now]
+    zone, dates, bounds = _window(days, now or _this_minute())
     history, first_change = _history([c.pk for c in components], bounds[0])
     return [
         _component_uptime(
@@ -61,6 +78,75 @@ def daily_uptime(
         )
         for component in components
     ]
+
+
+def uptime_history(
+    components: list[Component], *, days: int = DAYS, now: datetime.datetime | None = None
+) -> list[ComponentUptime]:
+    """daily_uptime(), each day with the public incidents that affected the component then.
+
+    Three queries in all, whatever the number of components and days.
+    """
+    # Not rounded to the minute: a page rendered right after a change must show it today.
+    now = now or timezone.now()
+    report = daily_uptime(components, days=days, now=now)
+    _zone, _dates, bounds = _window(days, now)
+    found = _incidents_by_day([c.pk for c in components], bounds)
+    return [
+        replace(
+            entry,
+            days=[
+                replace(day, incidents=tuple(found[(entry.component.pk, i)]))
+                if (entry.component.pk, i) in found
+                else day
+                for i, day in enumerate(entry.days)
+            ],
+        )
+        for entry in report
+    ]
+
+
+def _window(days, now):
+    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    today = now.astimezone(zone).date()
+    dates = [today - datetime.timedelta(days=n) for n in range(days - 1, -1, -1)]
+    # Day boundaries in UTC: a day around a DST change lasts 23 or 25 hours.
+    return zone, dates, [_day_start(date, zone) for date in dates] + [now]
+
+
+def _incidents_by_day(component_ids, bounds):
+    """{(component id, day index): [incidents active that day]}, newest first."""
+    links = (
+        Incident.components.through.objects.filter(
+            component_id__in=component_ids, incident__in=Incident.objects.public()
+        )
+        .filter(Q(incident__resolved_at__isnull=True) | Q(incident__resolved_at__gte=bounds[0]))
+        .select_related("incident")
+        .order_by("-incident__started_at", "-incident_id")
+    )
+    found = defaultdict(list)
+    for link in links:
+        for i in _days_touched(bounds, *_active_period(link.incident, bounds[-1])):
+            found[(link.component_id, i)].append(link.incident)
+    return found
+
+
+def _active_period(incident, now):
+    start = incident.began_at  # a maintenance counts from its window, not its announcement
+    if incident.resolved_at:
+        return start, incident.resolved_at
+    if incident.status == IncidentStatus.SCHEDULED:
+        return start, incident.scheduled_until or start  # as planned: not started by hand
+    return start, now if incident.is_open else start
+
+
+def _days_touched(bounds, start, end):
+    """Indexes of the days that [start, end] overlaps; an instant touches its own day."""
+    days = len(bounds) - 1
+    if end <= start:
+        day = bisect_right(bounds, start) - 1
+        return range(day, day + 1) if 0 <= day < days else range(0)
+    return range(max(bisect_right(bounds, start) - 1, 0), min(bisect_left(bounds, end), days))
 
 
 def _this_minute() -> datetime.datetime:
@@ -94,11 +180,12 @@ def _history(component_ids, start):
 def _component_uptime(component, dates, bounds, changes, first_change, zone):
     existed_from = _existed_from(component, first_change, zone)
     counted_from = _day_start(existed_from.astimezone(zone).date(), zone)
-    outage = {status: [0.0] * len(dates) for status in _OUTAGES}
+    seconds = {status: [0.0] * len(dates) for status in SEVERITY}
     for status, start, end in _periods(component, changes, bounds[0], bounds[-1]):
-        if status in outage:
-            _spread(outage[status], bounds, max(start, existed_from), end)
-    partial, major = outage[ComponentStatus.PARTIAL_OUTAGE], outage[ComponentStatus.MAJOR_OUTAGE]
+        if status in seconds:
+            _spread(seconds[status], bounds, max(start, existed_from), end)
+    partial = seconds[ComponentStatus.PARTIAL_OUTAGE]
+    major = seconds[ComponentStatus.MAJOR_OUTAGE]
     result, monitored_total = [], 0.0
     for i, date in enumerate(dates):
         monitored = (bounds[i + 1] - max(bounds[i], counted_from)).total_seconds()
@@ -107,9 +194,15 @@ def _component_uptime(component, dates, bounds, changes, first_change, zone):
             continue
         monitored_total += monitored
         day = uptime(monitored, partial[i], major[i])
-        result.append(DayUptime(date, day, round(partial[i]), round(major[i])))
+        worst = _worst(status for status in SEVERITY if seconds[status][i] > 0)
+        result.append(DayUptime(date, day, round(partial[i]), round(major[i]), worst, monitored))
     period = uptime(monitored_total, sum(partial), sum(major)) if monitored_total else None
     return ComponentUptime(component, result, period)
+
+
+def _worst(statuses):
+    # A day with no recorded time at all (e.g. today at midnight) counts as operational.
+    return max(statuses, key=SEVERITY.index, default=ComponentStatus.OPERATIONAL)
 
 
 def _existed_from(component, first_change, zone):

@@ -1,8 +1,12 @@
 """The public pages: the status page itself, one incident, the archive."""
 
+import datetime
+from collections import defaultdict
+
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 
 from statuspage.public_cache import public_page
 
@@ -13,9 +17,13 @@ from .models import (
     IncidentUpdate,
 )
 from .rollup import page_status
+from .uptime import uptime_history
 
 POSTS_PER_PAGE = 20
 INCIDENTS_PER_HISTORY_PAGE = 25
+PAST_INCIDENT_DAYS = 15
+# Days of uptime bars on wide, medium and narrow screens (the stylesheet hides the oldest).
+UPTIME_WINDOWS = (90, 60, 30)
 
 
 def _published_updates():
@@ -43,9 +51,39 @@ def component_rows(components):
     return [{"item": item, "members": members} for _, _, item, members in rows]
 
 
+def with_uptime(components):
+    """Give each component its daily history (`.uptime`) and uptime per window."""
+    for entry in uptime_history(components, days=UPTIME_WINDOWS[0]):
+        entry.component.uptime = entry
+        entry.component.uptime_windows = [(n, entry.uptime_over_last(n)) for n in UPTIME_WINDOWS]
+    return components
+
+
+def past_incidents(days=PAST_INCIDENT_DAYS):
+    """The last `days` days in the page's time zone, newest first, each with its incidents."""
+    today = timezone.localdate()
+    dates = [today - datetime.timedelta(days=n) for n in range(days)]
+    start = timezone.make_aware(datetime.datetime.combine(dates[-1], datetime.time()))
+    maintenance = Q(kind=IncidentKind.MAINTENANCE)
+    incidents = (
+        Incident.objects.public()
+        .filter(
+            (~maintenance & Q(started_at__gte=start))
+            | (maintenance & Q(scheduled_for__gte=start, scheduled_for__lte=timezone.now()))
+        )
+        .prefetch_related(
+            Prefetch("updates", queryset=_published_updates(), to_attr="published_updates")
+        )
+    )
+    by_day = defaultdict(list)
+    for incident in sorted(incidents, key=lambda i: i.began_at, reverse=True):
+        by_day[timezone.localdate(incident.began_at)].append(incident)
+    return [(date, by_day[date]) for date in dates]
+
+
 @public_page
 def home(request):
-    components = list(Component.objects.public().select_related("group"))
+    components = with_uptime(list(Component.objects.public().select_related("group")))
     pinned = list(
         _with_published_updates(Incident.objects.public().open()).order_by(
             "kind", "scheduled_for", "-started_at"
@@ -61,6 +99,7 @@ def home(request):
             "component_rows": component_rows(components),
             "active_incidents": [i for i in pinned if i.kind == IncidentKind.INCIDENT],
             "maintenances": [i for i in pinned if i.kind == IncidentKind.MAINTENANCE],
+            "past_days": past_incidents(),
             "posts": posts,
         },
     )

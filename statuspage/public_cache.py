@@ -56,7 +56,12 @@ KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Link", "X-Total-Count")
 KEPT_PREFIXES = ("Access-Control-",)
 # What a cache backend raises when its server or directory is gone.
 STORE_ERRORS = (OSError, RedisError)
-CACHE_CONTROL = "public, max-age={max_age}, stale-while-revalidate=30, stale-if-error=86400"
+# Browsers ask again every time (a 304 is cheap), so a post shows on the next visit;
+# shared caches (a CDN) keep a copy briefly, and may serve it stale while revalidating
+# or while the origin fails.
+CACHE_CONTROL = (
+    "public, max-age=0, s-maxage={shared_max_age}, stale-while-revalidate=30, stale-if-error=86400"
+)
 STALE_MARK = b"<!--public-state-->"
 FOLLOW_START, FOLLOW_END = b"<!--follow-->", b"<!--/follow-->"
 
@@ -234,8 +239,7 @@ def _add_validators(response, entry, stale):
     response["ETag"] = entry.etag
     response["Last-Modified"] = http_date(entry.last_modified)
     response["Vary"] = "Accept-Encoding"
-    max_age = 5 if stale else settings.PUBLIC_MAX_AGE
-    response["Cache-Control"] = CACHE_CONTROL.format(max_age=max_age)
+    response["Cache-Control"] = CACHE_CONTROL.format(shared_max_age=settings.PUBLIC_MAX_AGE)
     if stale:
         response["X-Status-Page-Stale"] = "database unavailable"
 

@@ -171,8 +171,8 @@ elif _database["ENGINE"] == "django.db.backends.postgresql":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Seconds browsers and CDNs may reuse a public page before asking again (cheaply: 304).
-PUBLIC_MAX_AGE = env.int("PUBLIC_MAX_AGE", default=10)
+# Seconds a CDN may reuse a public page before asking again (browsers always ask: 304).
+PUBLIC_MAX_AGE = env.int("PUBLIC_MAX_AGE", default=2)
 
 # Cache: shared by web processes and the worker (rendered public pages, rate limits).
 # A directory under var/ is shared by all processes of one machine; use Redis

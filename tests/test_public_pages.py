@@ -1,7 +1,10 @@
+import datetime
 import re
+import zoneinfo
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from incidents import services
 from incidents.models import Component
@@ -167,7 +170,8 @@ def test_every_public_page_has_exactly_one_h1_and_landmarks(client, network):
 def test_home_query_count_does_not_grow_with_posts(client, django_assert_max_num_queries, network):
     for n in range(30):
         open_incident(title=f"Incident {n}", component_changes={network: "degraded_performance"})
-    with django_assert_max_num_queries(8):
+    # Components, uptime (3), pinned incidents (3), past incidents (2), timeline (2), followers.
+    with django_assert_max_num_queries(12):
         client.get("/")
     with django_assert_max_num_queries(6):
         client.get("/history")
@@ -197,3 +201,112 @@ def test_server_error_page_is_styled_and_needs_no_database(client, settings):
 def test_url_names_resolve(db):
     assert reverse("home") == "/"
     assert reverse("history") == "/history"
+
+
+def bars(html, component_name):
+    """One component's daily bars on `/`, oldest first: (worst status, the bar's text)."""
+    listing = html.split(f'aria-label="{component_name}: uptime day by day">')[1]
+    listing = listing.split("</ol>")[0]
+    return re.findall(r'<li class="bar bar-([a-z_]+)"><span class="tip">(.*?)</span></li>', listing)
+
+
+def test_each_component_has_ninety_daily_bars_with_date_uptime_and_incidents(
+    client, settings, network
+):
+    settings.TIME_ZONE = "UTC"
+    yesterday = timezone.now().replace(hour=10, minute=0) - datetime.timedelta(days=1)
+    first = open_incident(component_changes={network: "major_outage"}, published_at=yesterday)
+    services.update_post(
+        incident=first.incident, status="resolved", body="Back.", published_at=yesterday
+        + datetime.timedelta(hours=1), component_changes={network: "operational"},
+    )  # fmt: skip
+    days = bars(client.get("/").content.decode(), "Network")
+    assert len(days) == 90
+    day = f"{yesterday:%-d %b %Y}"
+    url = first.incident.get_absolute_url()
+    assert days[-2] == (
+        "major_outage",
+        f"<b>{day}</b>: 95.83% uptime, major outage; "
+        f'1 incident: <a href="{url}">Network problem</a>',
+    )
+    assert days[-1][0] == "operational" and days[-1][1].endswith(": 100% uptime")
+    # Counting starts with the first recorded change: the days before it have no data.
+    assert days[0] == (
+        "none",
+        f"<b>{yesterday - datetime.timedelta(days=88):%-d %b %Y}</b>: no data",
+    )
+
+
+def test_the_uptime_of_each_period_is_given_in_text(client, network):
+    network.start_date = timezone.localdate() - datetime.timedelta(days=100)
+    services.component_save(component=network)
+    first = open_incident(component_changes={network: "partial_outage"}, published_at=ago(days=45))
+    services.update_post(
+        incident=first.incident, status="resolved", body="Back.", published_at=ago(days=45)
+        + datetime.timedelta(hours=10), component_changes={network: "operational"},
+    )  # fmt: skip
+    html = client.get("/").content.decode()
+    periods = dict(re.findall(r'<span class="w(\d+)">([\d.]+)% uptime</span>', html))
+    assert set(periods) == {"30", "60", "90"}
+    assert html.count('<span class="w30">100% uptime</span>') == 1
+    assert 99 < float(periods["60"]) < float(periods["90"]) < 100
+    assert re.search(r'<span class="w90">90 days ago</span>', html)
+
+
+def test_uptime_is_never_rounded_up_to_a_perfect_hundred():
+    from incidents.templatetags.status_tags import percent
+
+    assert percent(1.0) == "100%"
+    assert percent(0.99999) == "99.99%"
+    assert percent(0.958333) == "95.83%"
+    assert percent(None) == "no data"
+
+
+def test_past_incidents_give_fifteen_days_newest_first_in_the_page_time_zone(client, settings):
+    settings.TIME_ZONE = "Asia/Tokyo"  # UTC+9: 20:00 UTC is 05:00 the next day there
+    zone = zoneinfo.ZoneInfo("Asia/Tokyo")
+    today = timezone.now().astimezone(zone).date()
+    evening = datetime.datetime.combine(
+        today - datetime.timedelta(days=4), datetime.time(20), datetime.UTC
+    )
+    late = open_incident(title="Late outage", headline="Slow pages", published_at=evening)
+    services.update_post(
+        incident=late.incident, status="resolved", headline="Fixed", published_at=evening
+        + datetime.timedelta(hours=1),
+    )  # fmt: skip
+    open_incident(title="Too old", published_at=ago(days=20))
+    html = client.get("/").content.decode()
+    past = html.split('id="past-heading"')[1].split("</section>")[0]
+    days = re.findall(r'<h3><time datetime="([\d-]+)">', past)
+    assert days == [(today - datetime.timedelta(days=n)).isoformat() for n in range(15)]
+    assert past.count("No incidents reported.") == 14
+    late_day = past.split(f'datetime="{(today - datetime.timedelta(days=3)).isoformat()}"')[1]
+    late_day = late_day.split("<h3>")[0]
+    assert late.incident.get_absolute_url() in late_day
+    assert re.search(r"Resolved</span> Fixed .*Investigating</span> Slow pages", late_day, re.S)
+    assert "Too old" not in past
+    assert html.index('id="past-heading"') < html.index('id="timeline-heading"')
+
+
+def test_public_pages_have_no_inline_styles_or_scripts(client, network):
+    # A strict Content-Security-Policy (no 'unsafe-inline') must be able to cover them.
+    update = open_incident(component_changes={network: "major_outage"})
+    for url in ["/", "/history", update.incident.get_absolute_url(), "/subscribe", "/nope"]:
+        html = client.get(url).content.decode()
+        assert not re.search(r"<[^>]*\sstyle=", html), url
+        assert not re.search(r"<[^>]*\son[a-z]+=", html), url
+        assert "<style" not in html, url
+        scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
+        assert scripts, url
+        for attributes, body in scripts:
+            assert "src=" in attributes and " defer" in attributes and not body.strip(), url
+
+
+def test_a_script_offers_local_times_and_the_page_zone_stays_in_the_text(client, settings):
+    settings.TIME_ZONE = "Europe/Paris"
+    open_incident()
+    html = client.get("/").content.decode()
+    assert re.search(r'<script src="/static/localtime\.[0-9a-f]+\.js" defer></script>', html)
+    assert re.search(
+        r'<time class="medium" datetime="[^"]+">\d+ \w{3}, \d\d:\d\d CES?T</time>', html
+    )

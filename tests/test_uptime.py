@@ -4,7 +4,7 @@ import pytest
 
 from incidents import services
 from incidents.models import Component
-from incidents.uptime import daily_uptime
+from incidents.uptime import daily_uptime, uptime_history
 
 from .conftest import open_incident
 from .schema import get_json
@@ -160,3 +160,88 @@ def test_uptime_json_gives_each_visible_component_its_days(client, component, se
     assert day["uptime"] == pytest.approx(1 - 3600 / DAY, abs=1e-6)
     assert data["period"]["end"] == entry["days"][-1]["date"]
     assert 0 < entry["uptime"] < 1
+
+
+def test_each_day_takes_the_colour_of_its_worst_status(component, network_component):
+    outage(component, "degraded_performance", at(4, 6, 10), at(4, 6, 11))
+    outage(component, "under_maintenance", at(4, 7, 10), at(4, 7, 11))
+    outage(component, "partial_outage", at(4, 8, 9), at(4, 8, 10))
+    outage(component, "major_outage", at(4, 8, 14), at(4, 8, 15))
+    by_date = days(component)
+    assert by_date[datetime.date(2026, 4, 5)].worst_status == "operational"
+    assert by_date[datetime.date(2026, 4, 6)].worst_status == "degraded_performance"
+    assert by_date[datetime.date(2026, 4, 7)].worst_status == "under_maintenance"
+    assert by_date[datetime.date(2026, 4, 8)].worst_status == "major_outage"
+    assert days(network_component)[datetime.date(2026, 4, 8)].worst_status == "operational"
+
+
+def test_a_day_before_monitoring_began_has_no_worst_status(db):
+    component = make_component(start_date=datetime.date(2026, 4, 5))
+    assert days(component)[datetime.date(2026, 4, 4)].worst_status is None
+
+
+def test_uptime_over_the_last_days_counts_only_those_days(component):
+    outage(component, "major_outage", at(3, 1, 0), at(3, 2, 0))  # 40 days before NOW
+    [entry] = daily_uptime([component], now=NOW)
+    assert entry.uptime_over_last(30) == 1.0
+    assert entry.uptime_over_last(90) == pytest.approx(entry.uptime)
+    assert entry.uptime_over_last(60) == pytest.approx(1 - DAY / (59 * DAY + 12 * 3600))
+
+
+@pytest.fixture
+def network_component(db):
+    return make_component("Network")
+
+
+def incidents_by_date(component, now=NOW):
+    [entry] = uptime_history([component], now=now)
+    return {day.date: [i.title for i in day.incidents] for day in entry.days if day.incidents}
+
+
+def test_history_lists_each_days_incidents_for_the_affected_component_only(
+    component, network_component
+):
+    outage(component, "major_outage", at(4, 7, 23), at(4, 8, 1))  # across midnight
+    outage(network_component, "partial_outage", at(4, 8, 10), at(4, 8, 11))
+    assert incidents_by_date(component) == {
+        datetime.date(2026, 4, 7): ["major_outage of API"],
+        datetime.date(2026, 4, 8): ["major_outage of API"],
+    }
+    assert incidents_by_date(network_component) == {
+        datetime.date(2026, 4, 8): ["partial_outage of Network"]
+    }
+
+
+def test_an_open_incident_is_listed_on_every_day_until_today(component):
+    outage(component, "partial_outage", at(4, 8, 10))
+    assert list(incidents_by_date(component)) == [
+        datetime.date(2026, 4, 8),
+        datetime.date(2026, 4, 9),
+        datetime.date(2026, 4, 10),
+    ]
+
+
+def test_a_maintenance_is_listed_on_the_days_of_its_window_not_its_announcement(component):
+    services.incident_open(
+        title="Kernel upgrade", kind="maintenance", status="scheduled", body="Planned.",
+        published_at=at(4, 1, 9), scheduled_for=at(4, 9, 22), scheduled_until=at(4, 9, 23),
+        component_changes={component: "under_maintenance"},
+    )  # fmt: skip
+    assert incidents_by_date(component, now=at(4, 2)) == {}
+    assert incidents_by_date(component) == {datetime.date(2026, 4, 9): ["Kernel upgrade"]}
+
+
+def test_drafts_and_incidents_resolved_before_the_period_are_not_listed(component):
+    open_incident(title="Draft", component_changes={component: "major_outage"}, is_draft=True,
+                  published_at=at(4, 8, 10))  # fmt: skip
+    outage(component, "major_outage", at(1, 2, 10), at(1, 2, 11))
+    assert incidents_by_date(component) == {}
+
+
+def test_the_history_with_incidents_takes_three_queries(db, django_assert_num_queries):
+    components = [make_component(f"Component {n}") for n in range(5)]
+    for component in components:
+        outage(component, "major_outage", at(4, 1, 10), at(4, 2, 10))
+    with django_assert_num_queries(3):
+        report = uptime_history(components, now=NOW)
+    assert [len(entry.days[-10].incidents) for entry in report] == [1] * 5

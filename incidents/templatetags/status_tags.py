@@ -1,21 +1,46 @@
+import math
+
 from django import template
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.html import format_html
 
+from incidents.models import ComponentStatus
+
 register = template.Library()
+
+TIME_PATTERNS = {"long": "j M Y, H:i T", "medium": "j M, H:i T", "short": "H:i T"}
 
 
 @register.filter
 def timetag(value, style="long"):
-    """A <time> element: ISO 8601 for machines, the page's time zone (named) for people."""
+    """A <time> element: ISO 8601 for machines, the page's time zone (named) for people.
+
+    static/localtime.js rewrites it in the visitor's zone, keeping the style (its class).
+    """
     if value is None:
         return ""
     local = timezone.localtime(value)
-    pattern = "j M Y, H:i T" if style == "long" else "H:i T"
-    return format_html(
-        '<time datetime="{}">{}</time>', local.isoformat(), format_date(local, pattern)
-    )
+    text = format_date(local, TIME_PATTERNS[style])
+    iso = local.isoformat(timespec="seconds")  # HTML allows at most milliseconds
+    if style == "long":
+        return format_html('<time datetime="{}">{}</time>', iso, text)
+    return format_html('<time class="{}" datetime="{}">{}</time>', style, iso, text)
+
+
+@register.filter
+def percent(ratio):
+    """An uptime ratio as people read it, never rounded up to a perfect 100%."""
+    if ratio is None:
+        return "no data"
+    if ratio >= 1:
+        return "100%"
+    return f"{math.floor(ratio * 10_000) / 100:.2f}%"
+
+
+@register.filter
+def component_status_label(status):
+    return ComponentStatus(status).label if status else ""
 
 
 @register.filter

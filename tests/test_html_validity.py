@@ -1,0 +1,76 @@
+"""The public pages are valid HTML: the Nu Html Checker (vnu.jar from npm, on Java)."""
+
+import json
+import shutil
+import subprocess
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from incidents.demo import load_demo
+from incidents.models import Component, Incident
+from subscribers.tokens import confirm_token, manage_token
+
+from .conftest import follower, later, open_incident
+
+pytestmark = pytest.mark.django_db
+VNU = settings.BASE_DIR / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+
+
+def public_pages():
+    load_demo()
+    email = Component.objects.get(name="Email")
+    open_incident(title="Mail delays", component_changes={email: "partial_outage"})
+    open_incident(
+        title="Mailbox migration", kind="maintenance", status="scheduled", body="Planned.",
+        scheduled_for=later(days=2), scheduled_until=later(days=2, hours=2),
+    )  # fmt: skip
+    from subscribers import services
+
+    pending = services.subscriber_subscribe(email="eve@example.org")
+    incident = Incident.objects.get(title="Server reboot and database recovery")
+    return {
+        "home": "/",
+        "home-page-2": "/?page=2",
+        "incident": incident.get_absolute_url(),
+        "history": reverse("history"),
+        "subscribe": reverse("subscribers:subscribe"),
+        "thanks": reverse("subscribers:thanks"),
+        "confirm": reverse("subscribers:confirm", args=[confirm_token(pending)]),
+        "manage": reverse("subscribers:manage", args=[manage_token(follower())]),
+        "api-docs": reverse("api_docs"),
+        "not-found": "/no/such/page",
+    }
+
+
+def nu_html_checker(paths):
+    """The checker's errors for these files: one JVM for all of them."""
+    java = shutil.which("java")
+    if not java or not VNU.is_file():
+        pytest.fail(f"Needs Java and {VNU}: run `make test` (npm ci), or `npm ci` yourself.")
+    run = subprocess.run(
+        [java, "-jar", str(VNU), "--format", "json", "--errors-only", *map(str, paths)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    return json.loads(run.stderr)["messages"]
+
+
+def test_the_public_pages_have_no_html_errors(client, tmp_path):
+    files = []
+    for name, url in public_pages().items():
+        response = client.get(url)
+        assert response.status_code in (200, 404), url
+        files.append(tmp_path / f"{name}.html")
+        files[-1].write_bytes(response.content)
+    errors = [
+        f"{message['url'].rsplit('/', 1)[-1]}:{message.get('lastLine')}: {message['message']}"
+        for message in nu_html_checker(files)
+    ]
+    assert not errors, "\n".join(errors)
+
+
+def test_the_checker_does_find_errors(tmp_path):
+    page = tmp_path / "broken.html"
+    page.write_text("<!doctype html><html lang=en><title>x</title><p><div>block in p</span>")
+    assert nu_html_checker([page])
