@@ -4,9 +4,13 @@ Exactly once, even when the worker is killed: over SMTP, a mail is recorded as s
 in the database *before* the final "." of the DATA command goes out, and the server
 delivers nothing it has not received that "." for. A worker killed before the record
 commits leaves the mail unsent (it is claimed again later); killed after, the mail is
-sent or only a 3-byte write away from it. The record is conditional on this worker
-still holding the claim, so a worker that lost it (stale, recovered by another)
-aborts instead of sending a second copy.
+sent. The record is conditional on this worker still holding the claim, so a worker
+that lost it (stale, recovered by another) aborts instead of sending a second copy.
+
+One gap remains, as it must (the database and the mail server cannot commit
+together): killed between the record's commit and the write of the ".", a few
+microseconds of running time, the worker loses that one mail. The other order would
+leave a wider gap (a round trip to the server, then the commit) and duplicates.
 """
 
 import datetime

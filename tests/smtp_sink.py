@@ -25,11 +25,21 @@ class SMTPSink:
         self.refuse = refuse
         self.delay = delay
         self.running = False
+        # Hooks for tests that act at a precise point of an SMTP transaction.
+        self.on_rcpt = self.on_data = None
         self._lock = threading.Lock()
         self.port = free_port()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.on_rcpt:
+            self.on_rcpt(address)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):
+        if self.on_data:
+            self.on_data(envelope)
         reply = self.refuse(envelope) if self.refuse else None
         if reply:
             with self._lock:
