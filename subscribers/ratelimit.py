@@ -1,6 +1,5 @@
 """Fixed-window counters in the shared cache, for sign-up abuse limits."""
 
-from django.conf import settings
 from django.core.cache import cache
 
 
@@ -14,13 +13,3 @@ def allow(key: str, *, limit: int, window: int) -> bool:
     except ValueError:  # expired between add() and incr()
         cache.add(cache_key, 1, window)
         return True
-
-
-def client_address(request) -> str:
-    """The client's IP; behind NUM_PROXIES trusted proxies, taken from X-Forwarded-For."""
-    proxies = settings.NUM_PROXIES
-    if proxies:
-        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "")

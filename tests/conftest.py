@@ -19,6 +19,12 @@ def _isolated_cache(settings, tmp_path):
     }
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Log-in tests check many passwords; the production hasher is slow on purpose.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def group(db):
     return services.group_save(group=ComponentGroup(name="Servers", position=0))
