@@ -9,14 +9,10 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from . import services
+from . import audit, services
 from .forms import IncidentOpenForm, UpdateForm
 from .markdown import render_markdown
-from .models import Component, ComponentGroup, Incident, IncidentUpdate
-
-admin.site.site_header = "Status page administration"
-admin.site.site_title = "Status page admin"
-admin.site.index_title = "Incidents, components and followers"
+from .models import AuditEntry, Component, ComponentGroup, Incident, IncidentUpdate
 
 
 def _add_errors(form, error: ValidationError):
@@ -244,3 +240,39 @@ class ComponentGroupAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for group in queryset:
             services.group_delete(group=group, actor=request.user)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only for everyone, superusers included: the trail is written by the services."""
+
+    list_display = ["at", "by", "action", "object_type", "object_label", "short_summary"]
+    list_filter = [
+        ("actor", admin.RelatedOnlyFieldListFilter), "action", "object_type", "at",
+    ]  # fmt: skip
+    search_fields = ["object_label", "object_id", "actor_name"]
+    date_hierarchy = "at"
+    fields = ["at", "by", "action", "object_type", "object_id", "object_label", "summary"]
+    readonly_fields = fields
+    list_select_related = ["actor"]
+
+    @admin.display(description="By", ordering="actor_name")
+    def by(self, entry):
+        return entry.actor_name or "(the system: worker, command or import)"
+
+    @admin.display(description="What changed")
+    def short_summary(self, entry):
+        return audit.describe(entry, limit=60)
+
+    @admin.display(description="What changed")
+    def summary(self, entry):
+        return audit.describe(entry)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
