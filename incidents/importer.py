@@ -62,12 +62,25 @@ def load(source: str) -> list[tuple[str, object]]:
     return [(source, _parse(source, _read_file(source)))]
 
 
+class _WebRedirectsOnly(urllib.request.HTTPRedirectHandler):
+    # urllib would follow a redirect to ftp://: a page must not send us off the web.
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if urlsplit(newurl).scheme not in ("http", "https"):
+            raise urllib.error.HTTPError(
+                newurl, code, f"a redirect to {newurl} (only http and https)", headers, fp
+            )
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_opener = urllib.request.build_opener(_WebRedirectsOnly)
+
+
 def _fetch(url: str) -> bytes:
     request = urllib.request.Request(  # noqa: S310 (the scheme is http or https)
         url, headers={"Accept": "application/json", "User-Agent": USER_AGENT}
     )
     try:
-        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:  # noqa: S310
+        with _opener.open(request, timeout=FETCH_TIMEOUT) as response:
             data = response.read(MAX_BYTES + 1)
     except urllib.error.HTTPError as error:
         raise SourceError(f"{url}: HTTP {error.code} {error.reason}") from None

@@ -20,6 +20,11 @@ class StatusAdminSite(admin.AdminSite):
     def get_urls(self):
         return [
             path("two-factor/", self.admin_view(self.two_factor_view), name="two_factor"),
+            path(
+                "two-factor/qr.svg",
+                self.admin_view(two_factor.qr_code_view),
+                name="two_factor_qr",
+            ),
             *super().get_urls(),
         ]
 

@@ -106,7 +106,10 @@ def test_staff_enroll_on_their_own_admin_page(operator_client, operator, setting
     settings.OTP_TOTP_THROTTLE_FACTOR = 0  # a person takes longer than the 1 s back-off
     page = operator_client.get(SETUP).content.decode()
     device = TOTPDevice.objects.get(user=operator, confirmed=False)
-    assert "<svg" in page and "Turn on" in page
+    assert 'src="/admin/two-factor/qr.svg"' in page and "Turn on" in page
+    qr_code = operator_client.get("/admin/two-factor/qr.svg")
+    assert qr_code["Content-Type"] == "image/svg+xml" and b"<svg" in qr_code.content
+    assert "no-store" in qr_code["Cache-Control"]  # it shows the secret
     secret = page.split('<code class="two-factor-secret">')[1].split("<")[0]
     assert len(secret) >= 32 and "otpauth" not in page  # the key, never a link to leak
     # A wrong code changes nothing; the page keeps the same key for the app already set up.
@@ -117,6 +120,7 @@ def test_staff_enroll_on_their_own_admin_page(operator_client, operator, setting
     assert operator_client.post(SETUP, {"otp_token": code(device)}).status_code == 302
     assert TOTPDevice.objects.get(pk=device.pk).confirmed
     assert can_use_admin(operator_client)  # this session gave the code
+    assert operator_client.get("/admin/two-factor/qr.svg").status_code == 404  # shown once
     # From now on, a log-in needs the code.
     assert log_in(Client()).status_code == 200
     assert log_in(Client(), code(device, steps_ahead=1)).status_code == 302
