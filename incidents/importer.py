@@ -587,7 +587,9 @@ def _id(item, key, path, *, nullable=False, default=_MISSING):
 def _choice(item, key, path, choices, what):
     value = _value(item, key, path, (str,), "a string", False, _MISSING)
     if value not in choices:
-        raise SourceError(f"{_at(path, key)}: '{value}' is not {what} ({', '.join(choices)}).")
+        raise SourceError(
+            f"{_at(path, key)}: {_quoted(value)} is not {what} ({', '.join(choices)})."
+        )
     return value
 
 
@@ -612,7 +614,9 @@ def _time(item, key, path, *, nullable=False, default=_MISSING):
     except ValueError:
         parsed = None
     if parsed is None or parsed.tzinfo is None:
-        raise SourceError(f"{_at(path, key)}: '{value}' is not an ISO 8601 time with a zone.")
+        raise SourceError(
+            f"{_at(path, key)}: {_quoted(value)} is not an ISO 8601 time with a zone."
+        )
     return parsed
 
 
@@ -621,7 +625,15 @@ def _date(item, key, path):
     try:
         return value and datetime.date.fromisoformat(value)
     except ValueError:
-        raise SourceError(f"{_at(path, key)}: '{value}' is not a date (YYYY-MM-DD).") from None
+        raise SourceError(
+            f"{_at(path, key)}: {_quoted(value)} is not a date (YYYY-MM-DD)."
+        ) from None
+
+
+def _quoted(value: str) -> str:
+    """A text value in quotes for a one-line message: control characters escaped."""
+    text = json.dumps(value)[1:-1]
+    return f"'{text}'" if len(text) <= 60 else f"'{text[:57]}...'"
 
 
 def _show(value) -> str:

@@ -81,6 +81,16 @@ SPOILS = st.one_of(
     st.tuples(st.just("other key"), st.none(), st.none()),
     st.tuples(st.just("other salt"), st.none(), st.none()),
     st.tuples(st.just("other address"), st.none(), EMAILS),
+    # Signed with the real key (as a leaked or fallback key could), but not our shape.
+    st.tuples(
+        st.just("other payload"),
+        st.none(),
+        st.one_of(
+            st.lists(st.one_of(st.integers(), st.booleans(), HOSTILE_TEXT), max_size=3),
+            st.dictionaries(HOSTILE_TEXT, st.integers(), max_size=2),
+            st.builds(lambda n: [n, "ada@example.org"], st.integers()),
+        ),
+    ),
     st.tuples(st.just("expired"), st.integers(7 * 86400 + 2, 10 * 365 * 86400), st.none()),
 )
 
@@ -103,6 +113,8 @@ def spoil(token, payload, salt, how, where, what):
         return signing.TimestampSigner(salt=other).sign_object(payload, compress=True)
     if how == "other address":
         return signing.TimestampSigner(salt=salt).sign_object([payload[0], what], compress=True)
+    if how == "other payload":
+        return signing.TimestampSigner(salt=salt).sign_object(what, compress=True)
     return SignedInThePast(where, salt=salt).sign_object(payload, compress=True)
 
 
@@ -152,6 +164,8 @@ def manage_spoiled(subscriber, spoiled):
     how, where, what = spoiled
     if how == "expired":  # manage links never expire: spoil it another way
         how = "cut"
+    if how == "other payload":
+        return genuine, signing.Signer(salt=MANAGE_SALT).sign_object(what, compress=True)
     if how in ("other key", "other salt", "other address"):
         signer = signing.Signer
         salt = CONFIRM_SALT if how == "other salt" else MANAGE_SALT

@@ -124,6 +124,9 @@ class Command(BaseCommand):
 
     def _incident(self, public_id):
         try:
+            # Ids are letters and digits; anything else (a NUL, say) never reaches the database.
+            if not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", public_id):
+                raise Incident.DoesNotExist
             return Incident.objects.get(public_id=public_id)
         except Incident.DoesNotExist:
             raise CommandError(f"--incident: there is no incident {_shown(public_id)}.") from None
