@@ -103,7 +103,9 @@ def describe(entry: AuditEntry, *, limit: int | None = None) -> str:
     """The changes in words: "status: Investigating → Identified; headline: “…”"."""
     model = next(m for m, t in OBJECT_TYPES.items() if t == entry.object_type)
     parts = []
-    for name, (old, new) in entry.changes.items():
+    # In the fields' own order: PostgreSQL's jsonb does not keep the keys' order.
+    order = {name: i for i, name in enumerate(FIELDS[model])}
+    for name, (old, new) in sorted(entry.changes.items(), key=lambda c: order.get(c[0], 99)):
         field_label = _field_label(model, name)
         if entry.action == AuditAction.EDITED:
             parts.append(f"{field_label}: {_quoted(old, limit)} → {_quoted(new, limit)}")
