@@ -116,6 +116,8 @@ def test_the_admin_works_under_the_policy_with_no_violation(browser, site, super
         f"/admin/incidents/incident/{incident.pk}/delete/",
         "/admin/incidents/component/",
         f"/admin/incidents/component/{network.pk}/change/",
+        "/admin/incidents/component/add/",
+        "/admin/incidents/componentgroup/add/",
         "/admin/incidents/incident/?status__exact=investigating",
         "/admin/incidents/auditentry/",
         f"/admin/incidents/auditentry/{AuditEntry.objects.first().pk}/change/",
@@ -138,7 +140,13 @@ def test_the_admin_works_under_the_policy_with_no_violation(browser, site, super
     page.open(f"/admin/subscribers/subscriber/{follower('bo@example.org').pk}/change/")
     assert page.tab.locator("#id_components_from").is_visible()
     page.open("/admin/subscribers/subscriber/import/")
-    assert page.tab.locator("input[type=file]").is_visible()
+    page.tab.set_input_files(
+        "input[type=file]",
+        files=[{"name": "f.csv", "mimeType": "text/csv", "buffer": b"email\ncy@example.org\n"}],
+    )
+    page.tab.check("#id_dry_run")
+    page.tab.click("input.default")
+    assert "1" in page.tab.locator(".messagelist").inner_text()  # counted, not imported
     page.open("/admin/two-factor/")
     qr_width = page.tab.eval_on_selector(".two-factor-qr img", "img => img.naturalWidth")
     assert qr_width > 0  # the QR code image loaded

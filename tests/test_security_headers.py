@@ -104,6 +104,7 @@ def test_every_kind_of_response_carries_the_policy_and_the_headers(client):
         assert response["Content-Security-Policy"] == POLICY, url
         assert response["X-Content-Type-Options"] == "nosniff", url
         assert response["Referrer-Policy"] == "same-origin", url
+        assert response["X-Frame-Options"] == "DENY", url
 
 
 def test_public_pages_need_no_nonce_so_every_visitor_gets_the_same_headers(
