@@ -335,7 +335,10 @@ SECURE_CSP = {
 # client address, and separately for one username (django-axes). Unlock early with
 # `manage.py axes_reset_username NAME` or `axes_reset_ip ADDRESS`.
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.float("LOGIN_LOCKOUT_MINUTES", default=15))
+_lockout_minutes = env.float("LOGIN_LOCKOUT_MINUTES", default=15)
+if AXES_FAILURE_LIMIT < 1 or _lockout_minutes <= 0:
+    raise ImproperlyConfigured("LOGIN_FAILURE_LIMIT and LOGIN_LOCKOUT_MINUTES must be above 0.")
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=_lockout_minutes)
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "statuspage.clients.client_address"  # behind NUM_PROXIES

@@ -63,9 +63,9 @@ class LoginForm(AdminAuthenticationForm):
 
     def clean(self):
         cleaned = super().clean()
-        user = self.get_user()
-        device = TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
-        if device is None:
+        user = self.get_user()  # None when the password part is incomplete
+        device = user and TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
+        if not device:
             return cleaned
         code = cleaned.get("otp_token") or ""
         problem = (
@@ -108,8 +108,11 @@ def setup_view(request, context):
         problem = _check_code(device, form.cleaned_data["otp_token"])
         if problem:
             form.add_error("otp_token", problem)
+        elif enrolled:
+            _turn_off(request)
+            return redirect("admin:index")
         else:
-            _turn_off(request) if enrolled else _turn_on(request, device)
+            _turn_on(request, device)
             return redirect("admin:index")
     context |= {"title": "Two-factor authentication", "form": form, "enrolled": bool(enrolled)}
     if not enrolled:
@@ -128,11 +131,11 @@ def _turn_on(request, device):
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user=request.user).exclude(pk=device.pk).delete()
     django_otp.login(request, device)  # this session has just shown the code
-    logger.warning("Two-factor log-in turned on by %s", request.user.get_username())
+    logger.info("Two-factor log-in turned on by %s", request.user.get_username())
     messages.success(request, "Two-factor authentication is on: log-ins now ask for a code.")
 
 
 def _turn_off(request):
     TOTPDevice.objects.filter(user=request.user).delete()
-    logger.warning("Two-factor log-in turned off by %s", request.user.get_username())
+    logger.info("Two-factor log-in turned off by %s", request.user.get_username())
     messages.success(request, "Two-factor authentication is off.")

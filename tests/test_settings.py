@@ -81,6 +81,8 @@ def test_https_site_url_turns_on_https_hardening():
         ({"SITE_URL": "ftp://example.org"}, "SITE_URL must be"),
         ({"DEBUG": "maybe"}, "DEBUG must be true or false"),
         ({"EMAIL_URL": "carrier-pigeon://x"}, "Invalid email schema"),
+        ({"LOGIN_FAILURE_LIMIT": "0"}, "must be above 0"),
+        ({"LOGIN_LOCKOUT_MINUTES": "-5"}, "must be above 0"),
     ],
 )
 def test_bad_values_fail_loudly(env, message):
