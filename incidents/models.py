@@ -372,7 +372,7 @@ class AuditEntry(models.Model):
     values are copied, so an entry still reads the same after its object is gone.
     """
 
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField("when", default=timezone.now)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

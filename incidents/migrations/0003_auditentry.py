@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
             name='AuditEntry',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='when')),
                 ('actor_name', models.CharField(blank=True, max_length=150, verbose_name='by')),
                 ('action', models.CharField(choices=[('created', 'Created'), ('edited', 'Edited'), ('deleted', 'Deleted')], max_length=16)),
                 ('object_type', models.CharField(choices=[('incident', 'Incident'), ('update', 'Post'), ('component', 'Component'), ('group', 'Component group')], max_length=16)),
