@@ -18,16 +18,18 @@ ENV PATH=/venv/bin:$PATH \
     BIND=0.0.0.0 \
     PORT=8000 \
     VAR_DIR=/var/lib/statuspage
-RUN useradd --system --create-home --home-dir /app statuspage \
+RUN useradd --system --create-home statuspage \
     && mkdir -p /var/lib/statuspage && chown statuspage /var/lib/statuspage
 WORKDIR /app
 COPY --from=build /venv /venv
-COPY --chown=statuspage manage.py ./
-COPY --chown=statuspage statuspage statuspage
-COPY --chown=statuspage incidents incidents
-COPY --chown=statuspage subscribers subscribers
-COPY --chown=statuspage templates templates
-COPY --chown=statuspage static static
+# The code (in /app) stays root's: the app's user can read it, not change it; it writes
+# only to VAR_DIR.
+COPY manage.py ./
+COPY statuspage statuspage
+COPY incidents incidents
+COPY subscribers subscribers
+COPY templates templates
+COPY static static
 # Static files are collected into the image; no secret is needed for that step.
 RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --no-input -v 0
 USER statuspage

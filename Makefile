@@ -10,7 +10,7 @@ SECRET_KEY_FILE ?= var/secret_key
 PORT ?= 8000
 export SECRET_KEY_FILE
 
-.PHONY: run test setup worker web lint bench clean
+.PHONY: run test setup worker web bench audit test-tools clean
 
 run: setup
 	$(PY) manage.py seed_demo
@@ -22,13 +22,35 @@ worker: setup
 web: setup
 	$(VENV)/bin/gunicorn --config statuspage/gunicorn.conf.py statuspage.wsgi
 
-test: setup $(NODE_INSTALLED)
+test: setup test-tools $(NODE_INSTALLED)
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/bandit -c pyproject.toml -r . --quiet --severity-level medium
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 bench: setup
 	$(PY) -m bench
+
+# Tools the tests need beyond Python, from Debian when missing (as root, as in CI):
+# Chromium for the browser tests (never a browser a test tool downloads), Java for the
+# Nu Html Checker, npm for vnu.jar. Without root, the tests that need them say so.
+TEST_TOOLS := chromium:chromium java:default-jre-headless npm:npm
+test-tools:
+	@missing=$$(for pair in $(TEST_TOOLS); do command -v $${pair%%:*} >/dev/null || echo $${pair##*:}; done); \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ]; then \
+		echo "Installing $$missing"; apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing fonts-dejavu-core >/dev/null; \
+	fi
+
+# Known vulnerabilities in the installed packages (asks PyPI's advisory data; needs the
+# network, so it is not part of `make test`). pip-audit lives in its own virtualenv so
+# that it does not audit itself.
+AUDIT_VENV := .venv-audit
+audit: setup
+	@test -x $(AUDIT_VENV)/bin/pip-audit || \
+		{ "$$(scripts/find-python)" -m venv $(AUDIT_VENV) && $(AUDIT_VENV)/bin/pip install -q pip-audit; }
+	@mkdir -p var && $(PY) -m pip freeze --exclude-editable > var/audited-requirements.txt
+	$(AUDIT_VENV)/bin/pip-audit --disable-pip --no-deps -r var/audited-requirements.txt
 
 setup: $(INSTALLED) $(SECRET_KEY_FILE)
 	$(PY) manage.py migrate --no-input
@@ -51,4 +73,4 @@ $(SECRET_KEY_FILE):
 	@chmod 600 $@
 
 clean:
-	rm -rf $(VENV) staticfiles node_modules
+	rm -rf $(VENV) $(AUDIT_VENV) staticfiles node_modules

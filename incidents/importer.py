@@ -62,12 +62,25 @@ def load(source: str) -> list[tuple[str, object]]:
     return [(source, _parse(source, _read_file(source)))]
 
 
+class _WebRedirectsOnly(urllib.request.HTTPRedirectHandler):
+    # urllib would follow a redirect to ftp://: a page must not send us off the web.
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if urlsplit(newurl).scheme not in ("http", "https"):
+            raise urllib.error.HTTPError(
+                newurl, code, f"a redirect to {newurl} (only http and https)", headers, fp
+            )
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_opener = urllib.request.build_opener(_WebRedirectsOnly)
+
+
 def _fetch(url: str) -> bytes:
     request = urllib.request.Request(  # noqa: S310 (the scheme is http or https)
         url, headers={"Accept": "application/json", "User-Agent": USER_AGENT}
     )
     try:
-        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:  # noqa: S310
+        with _opener.open(request, timeout=FETCH_TIMEOUT) as response:
             data = response.read(MAX_BYTES + 1)
     except urllib.error.HTTPError as error:
         raise SourceError(f"{url}: HTTP {error.code} {error.reason}") from None
@@ -574,7 +587,9 @@ def _id(item, key, path, *, nullable=False, default=_MISSING):
 def _choice(item, key, path, choices, what):
     value = _value(item, key, path, (str,), "a string", False, _MISSING)
     if value not in choices:
-        raise SourceError(f"{_at(path, key)}: '{value}' is not {what} ({', '.join(choices)}).")
+        raise SourceError(
+            f"{_at(path, key)}: {_quoted(value)} is not {what} ({', '.join(choices)})."
+        )
     return value
 
 
@@ -599,7 +614,9 @@ def _time(item, key, path, *, nullable=False, default=_MISSING):
     except ValueError:
         parsed = None
     if parsed is None or parsed.tzinfo is None:
-        raise SourceError(f"{_at(path, key)}: '{value}' is not an ISO 8601 time with a zone.")
+        raise SourceError(
+            f"{_at(path, key)}: {_quoted(value)} is not an ISO 8601 time with a zone."
+        )
     return parsed
 
 
@@ -608,7 +625,15 @@ def _date(item, key, path):
     try:
         return value and datetime.date.fromisoformat(value)
     except ValueError:
-        raise SourceError(f"{_at(path, key)}: '{value}' is not a date (YYYY-MM-DD).") from None
+        raise SourceError(
+            f"{_at(path, key)}: {_quoted(value)} is not a date (YYYY-MM-DD)."
+        ) from None
+
+
+def _quoted(value: str) -> str:
+    """A text value in quotes for a one-line message: control characters escaped."""
+    text = json.dumps(value)[1:-1]
+    return f"'{text}'" if len(text) <= 60 else f"'{text[:57]}...'"
 
 
 def _show(value) -> str:

@@ -5,6 +5,7 @@ Writes go through incidents.services; these models hold data, the visibility rul
 """
 
 import datetime
+import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -20,6 +21,27 @@ PUBLIC_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 def new_public_id():
     # Random, like Statuspage's ids: a URL reveals neither row counts nor order.
     return get_random_string(12, PUBLIC_ID_ALPHABET)
+
+
+# Characters no text here may hold: they break XML feeds (XML 1.0 has no place for them)
+# and PostgreSQL (NUL). Names and titles are single lines; messages may have line breaks.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_OR_LINE_BREAK = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+
+
+def check_text(obj, *, lines=(), texts=()):
+    """Raise a ValidationError naming each field that holds control characters."""
+    errors = {
+        name: "Line breaks and control characters are not allowed here."
+        for name in lines
+        if _CONTROL_OR_LINE_BREAK.search(getattr(obj, name) or "")
+    } | {
+        name: "Control characters are not allowed."
+        for name in texts
+        if _CONTROL.search(getattr(obj, name) or "")
+    }
+    if errors:
+        raise ValidationError(errors)
 
 
 class PublicIdField(models.CharField):
@@ -95,6 +117,9 @@ class ComponentGroup(models.Model):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        check_text(self, lines=["name"], texts=["description"])
+
 
 class ComponentQuerySet(models.QuerySet):
     def public(self):
@@ -129,6 +154,9 @@ class Component(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        check_text(self, lines=["name"], texts=["description"])
 
 
 class IncidentQuerySet(models.QuerySet):
@@ -180,6 +208,7 @@ class Incident(models.Model):
         return reverse("incident_detail", args=[self.public_id])
 
     def clean(self):
+        check_text(self, lines=["title"])
         if (
             self.kind in STATUSES_BY_KIND
             and self.status
@@ -278,6 +307,7 @@ class IncidentUpdate(models.Model):
         return f"{self.incident.get_absolute_url()}#update-{self.public_id}"
 
     def clean(self):
+        check_text(self, lines=["headline"], texts=["body"])
         if self.incident_id and self.status not in self.incident.status_choices():
             raise ValidationError({"status": self.incident.status_error(self.status)})
         if not self.body.strip() and not self.headline.strip():
@@ -324,3 +354,52 @@ class ComponentStatusChange(models.Model):
 
     def __str__(self):
         return f"{self.component}: {self.old_status} → {self.new_status}"
+
+
+class AuditAction(models.TextChoices):
+    CREATED = "created", "Created"
+    EDITED = "edited", "Edited"
+    DELETED = "deleted", "Deleted"
+
+
+class AuditObjectType(models.TextChoices):
+    INCIDENT = "incident", "Incident"
+    UPDATE = "update", "Post"
+    COMPONENT = "component", "Component"
+    GROUP = "group", "Component group"
+
+
+class AuditEntry(models.Model):
+    """Who created, edited or deleted which incident, post or component, and what changed.
+
+    Written by incidents.services (see incidents.audit), never edited: the labels and
+    values are copied, so an entry still reads the same after its object is gone.
+    """
+
+    at = models.DateTimeField("when", default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="user",
+    )
+    # Kept when the user is deleted; empty for the worker, commands and imports.
+    actor_name = models.CharField("by", max_length=150, blank=True)
+    action = models.CharField(max_length=16, choices=AuditAction.choices)
+    object_type = models.CharField(max_length=16, choices=AuditObjectType.choices)
+    object_id = models.CharField("public id", max_length=32)
+    object_label = models.CharField("object", max_length=300)
+    # {field name: [old, new]} as people read them; None where a side does not exist.
+    changes = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = "audit entry"
+        verbose_name_plural = "audit trail"
+        indexes = [models.Index(fields=["-at"]), models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self):
+        kind = self.get_object_type_display().lower()
+        return f"{self.get_action_display()} {kind} “{self.object_label}”"

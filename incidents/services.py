@@ -16,6 +16,7 @@ from django.utils import timezone
 from statuspage import public_cache
 from subscribers.services import notification_schedule
 
+from . import audit
 from .markdown import render_markdown
 from .models import (
     CLOSED_STATUSES,
@@ -90,6 +91,7 @@ def incident_open(
     component_changes = dict(component_changes or {})
     with transaction.atomic():
         incident.save()
+        audit.saved(incident, before=None, actor=author)
         if status == IncidentStatus.SCHEDULED:
             # Components of a maintenance still ahead are affected, not changed: they
             # go under maintenance when it starts (by hand, or automatically).
@@ -146,6 +148,7 @@ def update_post(
         incident.full_clean()
     with transaction.atomic():
         update.save()
+        audit.saved(update, before=None, actor=author, extra=_changes_in_words(component_changes))
         incident.save(update_fields=["impact", "updated_at"])
         for component, new_status in component_changes.items():
             ComponentStatusChange.objects.create(
@@ -191,7 +194,9 @@ def update_edit(
     update.body_html = render_markdown(update.body)
     update.full_clean()
     with transaction.atomic():
+        before = audit.stored(update)
         update.save()
+        audit.saved(update, before=before, actor=actor)
         update.component_changes.update(changed_at=update.published_at)
         if update.is_published and update.went_live_at is None:
             _go_live(update)
@@ -204,6 +209,7 @@ def update_delete(*, update: IncidentUpdate, actor=None) -> None:
     """Delete a post; it disappears from every public page, feed and API response."""
     incident = update.incident
     with transaction.atomic():
+        audit.deleted(update, actor=actor)
         if update.went_live_at is None:
             # Never applied: the intended component changes go with the post.
             update.component_changes.all().delete()
@@ -211,6 +217,7 @@ def update_delete(*, update: IncidentUpdate, actor=None) -> None:
         if incident.updates.exists():
             _incident_refresh(incident)
         else:
+            audit.deleted(incident, actor=actor)
             incident.delete()
         _changed()
 
@@ -224,13 +231,16 @@ def incident_edit(*, incident: Incident, actor=None, **fields) -> Incident:
         setattr(incident, name, value)
     incident.full_clean()
     with transaction.atomic():
+        before = audit.stored(incident)
         incident.save()
+        audit.saved(incident, before=before, actor=actor)
         _changed()
     return incident
 
 
 def incident_delete(*, incident: Incident, actor=None) -> None:
     with transaction.atomic():
+        audit.deleted(incident, actor=actor, extra={"posts": str(incident.updates.count())})
         incident.delete()
         _changed()
 
@@ -242,7 +252,9 @@ def component_save(*, component: Component, actor=None) -> Component:
         old_status = None
         if component.pk:
             old_status = Component.objects.select_for_update().get(pk=component.pk).status
+        before = audit.stored(component)
         component.save()
+        audit.saved(component, before=before, actor=actor)
         if old_status is not None and old_status != component.status:
             ComponentStatusChange.objects.create(
                 component=component, old_status=old_status, new_status=component.status
@@ -258,6 +270,7 @@ def component_set_status(*, component: Component, status: str, actor=None) -> Co
 
 def component_delete(*, component: Component, actor=None) -> None:
     with transaction.atomic():
+        audit.deleted(component, actor=actor)
         component.delete()
         _changed()
 
@@ -265,13 +278,16 @@ def component_delete(*, component: Component, actor=None) -> None:
 def group_save(*, group: ComponentGroup, actor=None) -> ComponentGroup:
     group.full_clean()
     with transaction.atomic():
+        before = audit.stored(group)
         group.save()
+        audit.saved(group, before=before, actor=actor)
         _changed()
     return group
 
 
 def group_delete(*, group: ComponentGroup, actor=None) -> None:
     with transaction.atomic():
+        audit.deleted(group, actor=actor)
         group.delete()
         _changed()
 
@@ -329,6 +345,16 @@ def _maintenance_step(incident: Incident) -> IncidentUpdate:
             components.filter(status=ComponentStatus.UNDER_MAINTENANCE), ComponentStatus.OPERATIONAL
         ),
     )
+
+
+def _changes_in_words(component_changes) -> dict[str, str]:
+    if not component_changes:
+        return {}
+    words = ", ".join(
+        f"{component}: {ComponentStatus(status).label}"
+        for component, status in component_changes.items()
+    )
+    return {"component_changes": words}
 
 
 def _go_live(update: IncidentUpdate) -> None:
@@ -399,11 +425,13 @@ def group_import(
 ) -> ComponentGroup:
     with transaction.atomic():
         group = ComponentGroup.objects.filter(public_id=public_id).first()
+        before = group and audit.snapshot(group)
         group = group or ComponentGroup(public_id=public_id)
         group.name, group.description, group.position = name, description, position
         group.created_at = created_at
         group.full_clean()
         group.save()
+        audit.saved(group, before=before, actor=None)
         _keep_updated_at(group, updated_at)
         _changed()
     return group
@@ -425,12 +453,14 @@ def component_import(
     with transaction.atomic():
         component = Component.objects.select_for_update().filter(public_id=public_id).first()
         old_status = component.status if component else None
+        before = component and audit.snapshot(component)
         component = component or Component(public_id=public_id)
         component.name, component.status, component.description = name, status, description
         component.position, component.group, component.start_date = position, group, start_date
         component.created_at = created_at
         component.full_clean()
         component.save()
+        audit.saved(component, before=before, actor=None)
         if old_status is not None and old_status != status:
             ComponentStatusChange.objects.create(
                 component=component, old_status=old_status, new_status=status, changed_at=updated_at
@@ -459,6 +489,7 @@ def incident_import(
     """Create or refresh an incident or maintenance, without its posts (update_import)."""
     with transaction.atomic():
         incident = Incident.objects.filter(public_id=public_id).first()
+        before = incident and audit.snapshot(incident)
         incident = incident or Incident(public_id=public_id)
         incident.kind, incident.title, incident.status, incident.impact = (
             kind,
@@ -471,6 +502,7 @@ def incident_import(
         incident.scheduled_for, incident.scheduled_until = scheduled_for, scheduled_until
         incident.full_clean()
         incident.save()
+        audit.saved(incident, before=before, actor=None)
         incident.components.add(*components)
         _keep_updated_at(incident, updated_at)
         _changed()
@@ -493,6 +525,7 @@ def update_import(
         update = IncidentUpdate.objects.filter(public_id=public_id).first()
         if update and update.incident_id != incident.pk:
             raise ValidationError({"id": f"“{public_id}” is a post of another incident."})
+        before = update and audit.snapshot(update)
         update = update or IncidentUpdate(public_id=public_id, incident=incident)
         update.status, update.body, update.body_html = status, body, render_markdown(body)
         # A post needs a message or a headline; Statuspage allows a bare status change.
@@ -503,6 +536,7 @@ def update_import(
         update.went_live_at = update.went_live_at or timezone.now()
         update.full_clean()
         update.save()
+        audit.saved(update, before=before, actor=None)
         update.component_changes.all().delete()
         ComponentStatusChange.objects.bulk_create(
             ComponentStatusChange(

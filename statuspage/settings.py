@@ -13,15 +13,24 @@ from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 from environ.fileaware_mapping import FileAwareMapping
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 class _StrippedFileAwareMapping(FileAwareMapping):
-    # Docker secrets (SECRET_KEY_FILE=/run/secrets/...) usually end with a newline.
+    """NAME_FILE=/run/secrets/name (Docker secrets) for any NAME; it wins over NAME."""
+
     def __getitem__(self, key):
-        return super().__getitem__(key).strip()
+        try:
+            value = super().__getitem__(key)
+        except OSError as error:
+            raise ImproperlyConfigured(
+                f"{key}_FILE={self.env.get(key + '_FILE')!r} cannot be read: {error.strerror}."
+            ) from error
+        # Secret files usually end with a newline, which is not part of the secret.
+        return value.strip()
 
 
 class _Env(environ.Env):
@@ -65,6 +74,9 @@ if not SECRET_KEY:
             "to a long random string; `make run` keeps a generated one in var/secret_key."
         )
     SECRET_KEY = "insecure-development-key-only-used-with-DEBUG-on"  # noqa: S105
+# Rotating the key: move the old one here (comma-separated) until sessions and
+# follow links signed with it have been replaced; then drop it.
+SECRET_KEY_FALLBACKS = [key for key in env.list("SECRET_KEY_FALLBACKS", default=[]) if key]
 
 PORT = env.int("PORT", default=8000)
 SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{PORT}").rstrip("/")
@@ -101,7 +113,7 @@ LANGUAGE_CODE = "en-us"
 USE_I18N = False
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "statuspage.apps.AdminConfig",  # django.contrib.admin with a site that knows 2FA
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -109,6 +121,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_tasks_db",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "statuspage",
     "incidents",
     "subscribers",
@@ -116,14 +131,20 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside everything that may answer early (WhiteNoise, the public-page cache), so
+    # that every response carries these headers.
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "statuspage.middleware.PublicCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "statuspage.urls"
@@ -269,6 +290,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# django-axes first: it refuses a locked-out client before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -280,16 +306,59 @@ AUTH_PASSWORD_VALIDATORS = [
 # (local use) serves plain HTTP without redirecting.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 if SITE_IS_HTTPS:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probed over plain HTTP from inside
+    # The TLS-terminating proxy says whether the client used HTTPS.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+    # Covers only names under SITE_URL's host (e.g. *.status.example.org), not its siblings.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    # Opt-in: the preload list is hard to leave and only takes a registrable domain, which
+    # a status page on a subdomain is not (see the README).
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+# check --deploy asks for HSTS preload; that is the operator's decision (above).
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# Content Security Policy (Django's own): scripts, styles, images and fonts only from this
+# site, nothing inline, no nonce. Public pages have no inline script or style, so their
+# header is the same for everyone and they stay cacheable; the admin works under the
+# same policy (tests/test_admin_in_browser.py checks it in Chromium).
+SECURE_CSP = {
+    "default-src": [CSP.NONE],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "manifest-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+}
+
+# Admin log-in: locked for LOGIN_LOCKOUT_MINUTES after LOGIN_FAILURE_LIMIT failures from one
+# client address, and separately for one username (django-axes). Unlock early with
+# `manage.py axes_reset_username NAME` or `axes_reset_ip ADDRESS`.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+_lockout_minutes = env.float("LOGIN_LOCKOUT_MINUTES", default=15)
+if AXES_FAILURE_LIMIT < 1 or _lockout_minutes <= 0:
+    raise ImproperlyConfigured("LOGIN_FAILURE_LIMIT and LOGIN_LOCKOUT_MINUTES must be above 0.")
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=_lockout_minutes)
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "statuspage.clients.client_address"  # behind NUM_PROXIES
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Never stored with a failed attempt (the password never is).
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token", "csrfmiddlewaretoken"]
+# Two-factor log-in for staff who enrolled an authenticator app (django-otp, TOTP).
+OTP_TOTP_ISSUER = STATUS_PAGE_NAME
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # no admin may read another user's TOTP secret
 
 LOGGING = {
     "version": 1,

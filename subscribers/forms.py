@@ -20,16 +20,33 @@ def normalize_email(value: str) -> str:
     return value.lower()
 
 
+class _IdsField(forms.ModelMultipleChoiceField):
+    """Choices by id, checked to be ids before the database sees them: a 40-digit number
+    overflows SQLite's integers (an error page instead of the form again)."""
+
+    _ID = re.compile(r"\s*[0-9]{1,18}\s*")
+
+    def _check_values(self, value):
+        for pk in value if isinstance(value, list | tuple) else []:
+            if not isinstance(pk, str | int) or not self._ID.fullmatch(str(pk)):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
+
 class ScopeForm(forms.Form):
     """Which posts to get: nothing ticked means every post."""
 
-    groups = forms.ModelMultipleChoiceField(
+    groups = _IdsField(
         ComponentGroup.objects.filter(components__is_hidden=False).distinct(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         label="Groups (including components added to them later)",
     )
-    components = forms.ModelMultipleChoiceField(
+    components = _IdsField(
         Component.objects.public(),
         required=False,
         widget=forms.CheckboxSelectMultiple,

@@ -2,7 +2,6 @@
 
 import logging
 
-from django.conf import settings
 from django.core.cache import cache
 
 from statuspage.public_cache import STORE_ERRORS
@@ -24,13 +23,3 @@ def allow(key: str, *, limit: int, window: int) -> bool:
         # Signing up matters more than counting: the confirmation mail still guards it.
         logger.warning("Rate limits unavailable (%s); allowing", error)
         return True
-
-
-def client_address(request) -> str:
-    """The client's IP; behind NUM_PROXIES trusted proxies, taken from X-Forwarded-For."""
-    proxies = settings.NUM_PROXIES
-    if proxies:
-        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "")

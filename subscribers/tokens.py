@@ -36,17 +36,30 @@ def manage_token(subscriber):
 
 def read_confirm_token(token):
     try:
-        return signing.TimestampSigner(salt=CONFIRM_SALT).unsign_object(
+        payload = signing.TimestampSigner(salt=CONFIRM_SALT).unsign_object(
             token, max_age=CONFIRM_MAX_AGE
         )
     except signing.SignatureExpired as error:
         raise ExpiredLink from error
     except (signing.BadSignature, ValueError) as error:
         raise InvalidLink from error
+    return _checked(payload)
 
 
 def read_manage_token(token):
     try:
-        return signing.Signer(salt=MANAGE_SALT).unsign_object(token)
+        payload = signing.Signer(salt=MANAGE_SALT).unsign_object(token)
     except (signing.BadSignature, ValueError) as error:
         raise InvalidLink from error
+    return _checked(payload)
+
+
+def _checked(payload):
+    """(id, address) as we sign them; anything else is not one of our links, even if it
+    carries a valid signature (one made with a leaked or fallback key, say)."""
+    match payload:
+        case [int(subscriber_id), str(email)] if (
+            0 < subscriber_id < 2**63 and len(email) <= 320 and "\x00" not in email
+        ):
+            return subscriber_id, email
+    raise InvalidLink

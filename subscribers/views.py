@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from statuspage.clients import client_address
 from statuspage.public_cache import public_page
 
 from . import ratelimit, services
@@ -32,7 +33,7 @@ def subscribe(request):
         return render(request, "subscribers/subscribe.html", {"form": form}, status=400)
     email = form.cleaned_data["email"]
     allowed = ratelimit.allow(
-        f"subscribe:client:{ratelimit.client_address(request)}",
+        f"subscribe:client:{client_address(request)}",
         limit=settings.SUBSCRIBE_LIMIT_PER_CLIENT,
         window=3600,
     ) and ratelimit.allow(

@@ -1,13 +1,65 @@
 import datetime
+import os
+from contextlib import contextmanager
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from incidents import services
 from incidents.models import Component, ComponentGroup
 
 LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
+
+# Property-based tests (hypothesis). Database work has no steady timing, so no deadline;
+# a function-scoped fixture (the database, a follower) is shared by a test's examples,
+# each of which runs in `one_example()`. CI: enough examples to find the usual faults in
+# seconds; HYPOTHESIS_PROFILE=thorough for a long hunt by hand.
+_COMMON = {
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+}
+hypothesis_settings.register_profile("ci", max_examples=60, database=None, **_COMMON)
+hypothesis_settings.register_profile("dev", max_examples=60, **_COMMON)
+hypothesis_settings.register_profile("thorough", max_examples=2000, **_COMMON)
+hypothesis_settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev")
+)
+
+
+@contextmanager
+def one_example():
+    """Run one hypothesis example on a clean slate: its writes and rate-limit counts are
+    undone before the next."""
+    cache.clear()
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+def row_counts():
+    """How many rows every table that input could write to holds."""
+    from django_tasks_db.models import DBTaskResult
+
+    from incidents.models import (
+        AuditEntry,
+        Component,
+        ComponentGroup,
+        ComponentStatusChange,
+        Incident,
+        IncidentUpdate,
+    )
+    from subscribers.models import Delivery, Notification, Subscriber
+
+    models = [
+        Subscriber, Delivery, Notification, Incident, IncidentUpdate, Component,
+        ComponentGroup, ComponentStatusChange, AuditEntry, DBTaskResult,
+    ]  # fmt: skip
+    return {model.__name__: model.objects.count() for model in models}
 
 
 @pytest.fixture(autouse=True)
@@ -20,6 +72,12 @@ def _isolated_cache(settings, tmp_path):
         "default": {"BACKEND": LOCMEM, "LOCATION": str(tmp_path)},
         "public": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Log-in tests check many passwords; the production hasher is slow on purpose.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

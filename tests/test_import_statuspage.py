@@ -412,3 +412,27 @@ def test_a_server_that_never_answers_times_out(monkeypatch):
         url = f"http://127.0.0.1:{silent.getsockname()[1]}/api/v2/incidents.json"
         with pytest.raises(CommandError, match=r"no answer within 0\.5 seconds"):
             run(url)
+
+
+class RedirectToFtp(SimpleHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(302)
+        self.send_header("Location", "ftp://127.0.0.1:9/incidents.json")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_redirect_off_the_web_is_refused(monkeypatch, db):
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), RedirectToFtp)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/api/v2/incidents.json"
+        with pytest.raises(CommandError, match=r"HTTP 302 a redirect to ftp://.*only http"):
+            run(url)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert counts() == [0, 0, 0, 0, 0]

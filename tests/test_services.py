@@ -178,3 +178,24 @@ def test_public_ids_are_twelve_lowercase_alphanumerics(db):
     incident = open_incident().incident
     assert len(incident.public_id) == 12
     assert incident.public_id.isalnum() and incident.public_id == incident.public_id.lower()
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"title": "Outage\r\nBcc: x@y.z"}, "title"),
+        ({"headline": "Fixed\x00"}, "headline"),
+        ({"body": "Bell \x07 in a message"}, "body"),
+        ({"title": "Line\u2028separator"}, "title"),
+    ],
+)
+def test_control_characters_are_refused_with_the_field_named(db, fields, field):
+    # They would break the XML feeds, and PostgreSQL refuses NUL.
+    with pytest.raises(ValidationError) as refused:
+        open_incident(**{"title": "Outage", "body": "Text.", **fields})
+    assert field in refused.value.message_dict
+    assert not Incident.objects.exists()
+
+
+def test_line_breaks_and_tabs_in_a_message_are_fine(db):
+    assert open_incident(body="First line\r\n\tSecond line").body == "First line\r\n\tSecond line"

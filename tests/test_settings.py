@@ -18,10 +18,15 @@ print(json.dumps({name: str(getattr(settings, name, None)) for name in %r}))
 """
 
 
+# Variables a test sets itself; the ones of the process running the tests are dropped.
+OWN_VARIABLES = (
+    "SECRET_KEY", "DEBUG", "SITE_URL", "DATABASE_URL", "EMAIL_URL", "CACHE_URL", "REDIS_URL",
+    "TASK_BACKEND", "SECURE_", "LOGIN_",
+)  # fmt: skip
+
+
 def settings_with(env, *names):
-    clean = {
-        k: v for k, v in os.environ.items() if not k.startswith(("SECRET_KEY", "DEBUG", "SITE_URL"))
-    }
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(OWN_VARIABLES)}
     clean["DJANGO_SETTINGS_MODULE"] = "statuspage.settings"
     result = subprocess.run(
         [sys.executable, "-c", PROBE % (names,)],
@@ -76,6 +81,8 @@ def test_https_site_url_turns_on_https_hardening():
         ({"SITE_URL": "ftp://example.org"}, "SITE_URL must be"),
         ({"DEBUG": "maybe"}, "DEBUG must be true or false"),
         ({"EMAIL_URL": "carrier-pigeon://x"}, "Invalid email schema"),
+        ({"LOGIN_FAILURE_LIMIT": "0"}, "must be above 0"),
+        ({"LOGIN_LOCKOUT_MINUTES": "-5"}, "must be above 0"),
     ],
 )
 def test_bad_values_fail_loudly(env, message):
@@ -102,3 +109,57 @@ def test_env_example_documents_every_variable_the_settings_read():
     read = set(re.findall(r'env(?:\.\w+|_bool)\("([A-Z_]+)"', source))
     documented = set(re.findall(r"^#?\s*([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
     assert read <= documented, f"undocumented: {sorted(read - documented)}"
+
+
+# Every setting that carries a secret, given as NAME_FILE (a Docker secret, with the
+# trailing newline such files have): (variable, value, setting, what the setting holds).
+SECRETS = [
+    ("SECRET_KEY", "k3y-" + "x" * 50, "SECRET_KEY", "k3y-" + "x" * 50),
+    ("SECRET_KEY_FALLBACKS", "old-1,old-2", "SECRET_KEY_FALLBACKS", "['old-1', 'old-2']"),
+    ("DATABASE_URL", "postgres://app:db-pw@db.example.org/status", "DATABASES", "'db-pw'"),
+    ("EMAIL_URL", "smtp+tls://app:mail-pw@mail.example.org:587", "MAILERS", "'mail-pw'"),
+    ("CACHE_URL", "redis://:cache-pw@cache.example.org:6379/0", "CACHES", ":cache-pw@"),
+    ("REDIS_URL", "redis://:redis-pw@redis.example.org:6379/0", "RQ_QUEUES", ":redis-pw@"),
+]
+SETTINGS_ONLY_PROBE = """
+import json, statuspage.settings as s
+print(json.dumps({name: str(getattr(s, name, None)) for name in %r}))
+"""
+
+
+def settings_module_with(env, *names):
+    """The settings module alone, without loading the apps (REDIS_URL's backend is not
+    installed here)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(OWN_VARIABLES)}
+    result = subprocess.run(
+        [sys.executable, "-c", SETTINGS_ONLY_PROBE % (names,)],
+        env=clean | env, capture_output=True, text=True, cwd=ROOT,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize(("variable", "value", "setting", "expected"), SECRETS)
+def test_every_secret_can_come_from_a_file(tmp_path, variable, value, setting, expected):
+    secret = tmp_path / "secret"
+    secret.write_text(value + "\n")
+    env = {f"{variable}_FILE": str(secret), "TASK_BACKEND": "django_tasks_rq.RQBackend"}
+    values = settings_module_with({"SECRET_KEY": "x" * 50} | env, setting)
+    assert expected in values[setting]
+    assert "\\n" not in values[setting]
+
+
+def test_a_secret_file_wins_over_the_plain_variable(tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("from-the-file\r\n")
+    values = settings_module_with(
+        {"SECRET_KEY": "from-the-variable", "SECRET_KEY_FILE": str(secret)}, "SECRET_KEY"
+    )
+    assert values["SECRET_KEY"] == "from-the-file"
+
+
+def test_an_unreadable_secret_file_is_named_in_a_clear_error(tmp_path):
+    missing = tmp_path / "no-such-secret"
+    result, _ = settings_with({"EMAIL_URL_FILE": str(missing), "SECRET_KEY": "x" * 50}, "MAILERS")
+    assert result.returncode != 0
+    assert f"EMAIL_URL_FILE='{missing}' cannot be read: No such file or directory." in result.stderr

@@ -5,6 +5,7 @@
     echo "Back to normal." | manage.py post_update --incident k2l8x0q4v9m1 --status resolved
 """
 
+import re
 import sys
 from argparse import BooleanOptionalAction
 
@@ -18,13 +19,24 @@ from incidents import services
 from incidents.models import Component, Incident, IncidentKind
 
 
+def _shown(value: str) -> str:
+    """A value quoted for a one-line error: line breaks and control characters escaped."""
+    return repr(value if len(value) <= 80 else value[:80] + "…")
+
+
+def _one_line(message: str) -> str:
+    return re.sub(r"[\x00-\x1f\x7f\u2028\u2029]", lambda m: repr(m.group())[1:-1], message)
+
+
 def _datetime(value, option):
     try:
         parsed = parse_datetime(value)
     except ValueError:
         parsed = None
     if parsed is None:
-        raise CommandError(f"{option}: '{value}' is not a date and time (e.g. 2026-03-02T10:15).")
+        raise CommandError(
+            f"{option}: {_shown(value)} is not a date and time (e.g. 2026-03-02T10:15)."
+        )
     return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
 
 
@@ -33,11 +45,13 @@ def _component_changes(pairs):
     for pair in pairs:
         name, sep, status = pair.rpartition("=")
         if not sep or not name:
-            raise CommandError(f"--component: '{pair}' is not NAME=STATUS.")
+            raise CommandError(f"--component: {_shown(pair)} is not NAME=STATUS.")
         try:
             component = Component.objects.get(name__iexact=name.strip())
         except Component.DoesNotExist:
-            raise CommandError(f"--component: there is no component named '{name}'.") from None
+            raise CommandError(
+                f"--component: there is no component named {_shown(name)}."
+            ) from None
         changes[component] = status.strip()
     return changes
 
@@ -105,14 +119,17 @@ class Command(BaseCommand):
             else:
                 update = services.update_post(incident=self._incident(options["incident"]), **post)
         except ValidationError as error:
-            raise CommandError(" ".join(_messages(error))) from None
+            raise CommandError(_one_line(" ".join(_messages(error)))) from None
         self.stdout.write(f"{settings.SITE_URL}{update.incident.get_absolute_url()}")
 
     def _incident(self, public_id):
         try:
+            # Ids are letters and digits; anything else (a NUL, say) never reaches the database.
+            if not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", public_id):
+                raise Incident.DoesNotExist
             return Incident.objects.get(public_id=public_id)
         except Incident.DoesNotExist:
-            raise CommandError(f"--incident: there is no incident '{public_id}'.") from None
+            raise CommandError(f"--incident: there is no incident {_shown(public_id)}.") from None
 
 
 def _messages(error):
