@@ -328,7 +328,7 @@ SILENCED_SYSTEM_CHECKS = ["security.W021"]
 # Content Security Policy (Django's own): scripts, styles, images and fonts only from this
 # site, nothing inline, no nonce. Public pages have no inline script or style, so their
 # header is the same for everyone and they stay cacheable; the admin works under the
-# same policy (tests/test_admin_in_browser.py checks it in Chromium).
+# same policy (tests/browser/test_admin_csp.py checks it in Chromium).
 SECURE_CSP = {
     "default-src": [CSP.NONE],
     "script-src": [CSP.SELF],

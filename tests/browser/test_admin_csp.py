@@ -2,20 +2,16 @@
 Policy: every page works and the browser reports no violation."""
 
 import contextlib
-import os
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
-from django.test.testcases import LiveServerThread
 
 from incidents import services
 from incidents.models import AuditEntry, Component, Incident
 
-from .conftest import follower, open_incident
+from ..conftest import follower, open_incident
 
 pytestmark = pytest.mark.django_db(transaction=True)
-CHROMIUM = Path("/usr/bin/chromium")  # Debian's; no test downloads a browser
 # What the browser reports when the policy blocks something; a page's own script sees it
 # as a `securitypolicyviolation` event, which this script (run before the page's, and
 # exempt from the policy) records.
@@ -26,41 +22,9 @@ document.addEventListener("securitypolicyviolation",
 """
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is missing: .ci/run installs Debian's chromium package.")
-        pytest.skip("needs Debian's chromium (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop running in this thread while the tests use
-    # the database from it: Django must not take that for async code.
-    saved = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-background-networking", "--disable-component-update"],
-        )
-        yield browser
-        browser.close()
-    if saved is None:
-        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
-
-
 @pytest.fixture
-def site(transactional_db):
-    """The site over HTTP from a thread, static files through WhiteNoise as in production
-    (Django's live server would serve them unhashed, from the app directories)."""
-    server = LiveServerThread("127.0.0.1", static_handler=lambda handler: handler)
-    server.daemon = True
-    server.start()
-    server.is_ready.wait()
-    if server.error:
-        raise server.error
-    yield f"http://127.0.0.1:{server.port}"
-    server.terminate()
+def site(live_server):
+    return live_server.url
 
 
 class Page:
