@@ -14,6 +14,15 @@ from .markdown import render_markdown, safe_html
 from .models import AuditEntry, Component, ComponentGroup, Incident, IncidentUpdate
 
 
+class DeletesThroughServices:
+    """Bulk deletes one by one through `delete_model`, hence through the service (audit
+    trail, public pages, outbox), never with a bare `queryset.delete()`."""
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
 def _add_errors(form, error: ValidationError):
     for message in error.messages:
         form.add_error(None, message)
@@ -37,7 +46,7 @@ class UpdateInline(admin.TabularInline):
 
 
 @admin.register(Incident)
-class IncidentAdmin(admin.ModelAdmin):
+class IncidentAdmin(DeletesThroughServices, admin.ModelAdmin):
     list_display = [
         "title",
         "status",
@@ -147,13 +156,9 @@ class IncidentAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         services.incident_delete(incident=obj, actor=request.user)
 
-    def delete_queryset(self, request, queryset):
-        for incident in queryset:
-            services.incident_delete(incident=incident, actor=request.user)
-
 
 @admin.register(IncidentUpdate)
-class IncidentUpdateAdmin(admin.ModelAdmin):
+class IncidentUpdateAdmin(DeletesThroughServices, admin.ModelAdmin):
     list_display = ["title", "incident", "status", "published_at", "is_draft", "author"]
     list_filter = ["status", "is_draft", "incident__kind"]
     list_select_related = ["incident", "author"]
@@ -200,13 +205,9 @@ class IncidentUpdateAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         services.update_delete(update=obj, actor=request.user)
 
-    def delete_queryset(self, request, queryset):
-        for update in queryset:
-            services.update_delete(update=update, actor=request.user)
-
 
 @admin.register(Component)
-class ComponentAdmin(admin.ModelAdmin):
+class ComponentAdmin(DeletesThroughServices, admin.ModelAdmin):
     list_display = ["name", "group", "status", "position", "is_hidden"]
     list_editable = ["status", "position"]
     list_filter = ["status", "group", "is_hidden"]
@@ -219,13 +220,9 @@ class ComponentAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         services.component_delete(component=obj, actor=request.user)
 
-    def delete_queryset(self, request, queryset):
-        for component in queryset:
-            services.component_delete(component=component, actor=request.user)
-
 
 @admin.register(ComponentGroup)
-class ComponentGroupAdmin(admin.ModelAdmin):
+class ComponentGroupAdmin(DeletesThroughServices, admin.ModelAdmin):
     list_display = ["name", "position"]
     list_editable = ["position"]
     fields = ["name", "description", "position"]
@@ -235,10 +232,6 @@ class ComponentGroupAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         services.group_delete(group=obj, actor=request.user)
-
-    def delete_queryset(self, request, queryset):
-        for group in queryset:
-            services.group_delete(group=group, actor=request.user)
 
 
 @admin.register(AuditEntry)

@@ -13,6 +13,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from incidents.admin import DeletesThroughServices
+
 from . import services
 from .importing import FollowerFileError, import_followers
 from .models import Delivery, DeliveryState, Notification, Subscriber
@@ -44,7 +46,7 @@ class _Echo:
 
 
 @admin.register(Subscriber)
-class SubscriberAdmin(admin.ModelAdmin):
+class SubscriberAdmin(DeletesThroughServices, admin.ModelAdmin):
     list_display = ["email", "is_confirmed", "created_at", "confirmed_at", "scope", "imported"]
     list_filter = [ConfirmedFilter, "imported", "all_components"]
     search_fields = ["email"]
@@ -78,10 +80,6 @@ class SubscriberAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         services.subscriber_unsubscribe(subscriber=obj)
-
-    def delete_queryset(self, request, queryset):
-        for subscriber in queryset:
-            services.subscriber_unsubscribe(subscriber=subscriber)
 
     @admin.action(description="Export selected followers as CSV")
     def export_csv(self, request, queryset):

@@ -169,3 +169,13 @@ def test_nobody_can_add_change_or_delete_entries(client, operator, who):
     assert add.status_code == 403 and change.status_code == 403 and delete.status_code == 403
     entry.refresh_from_db()
     assert entry.object_label == "Network problem"
+
+
+def test_bulk_deletes_in_the_admin_go_through_the_services_one_by_one(operator_client):
+    first, second = (open_incident(title=t).incident for t in ["First", "Second"])
+    url = reverse("admin:incidents_incident_changelist")
+    data = {"action": "delete_selected", "_selected_action": [first.pk, second.pk], "post": "yes"}
+    assert operator_client.post(url, data).status_code == 302
+    deleted = AuditEntry.objects.filter(action="deleted", object_type="incident")
+    assert sorted(deleted.values_list("object_label", flat=True)) == ["First", "Second"]
+    assert all(entry.actor_name == "olivia" for entry in deleted)
