@@ -112,7 +112,7 @@ IncidentUpdate.objects.bulk_create(
 public_cache.invalidate()
 """
     subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", script], cwd=ROOT, env=env, check=True
+        [sys.executable, "manage.py", "shell", "-v0", "-c", script], cwd=ROOT, env=env, check=True
     )
 
 
