@@ -47,6 +47,8 @@ LOCK_PREFIX = "public:lock:"
 # Kept long after they are superseded: an old page is what is served when the database
 # is down, and far better than nothing.
 ENTRY_TIMEOUT = 30 * 24 * 3600
+# The longest a stored response is served without being rendered again.
+MAX_ENTRY_AGE = 300
 # One process renders a stale page at a time; the others serve the old one meanwhile.
 LOCK_TIMEOUT = 10
 # The query parameters public views read; any other is dropped (no cache-busting).
@@ -79,8 +81,8 @@ def invalidate():
 
 def _new_generation():
     # A random token, not a counter: a cache that lost the key can never hand out an old
-    # generation again. The time is that of the change, for Last-Modified.
-    return f"{get_random_string(12)}:{time.time():.3f}"
+    # generation again.
+    return get_random_string(16)
 
 
 def mark_database_down():
@@ -112,7 +114,12 @@ class Entry:
 
     @property
     def last_modified(self):
-        return float(self.generation.rsplit(":", 1)[1])
+        return self.stored_at
+
+    def is_current(self, generation):
+        # Also re-rendered after a while without changes: what depends on the time (today's
+        # uptime, a window starting) stays right even with no worker refreshing the store.
+        return self.generation == generation and time.time() - self.stored_at < MAX_ENTRY_AGE
 
     @property
     def is_html(self):
@@ -128,7 +135,7 @@ class _RecentEntries:
 
     def get(self, key, generation):
         entry = self.entries.get(key)
-        return entry if entry is not None and entry.generation == generation else None
+        return entry if entry is not None and entry.is_current(generation) else None
 
     def put(self, key, entry):
         with self.lock:
@@ -165,9 +172,9 @@ def _serve(request, view, args, kwargs):
     entry = _recent.get(key, generation)
     if entry is None:
         entry = cache.get(key)
-        if entry is not None and entry.generation == generation:
+        if entry is not None and entry.is_current(generation):
             _recent.put(key, entry)
-    if entry is not None and (entry.generation == generation or database_down):
+    if entry is not None and (entry.is_current(generation) or database_down):
         return respond(request, entry, stale=database_down)
     if entry is not None and not cache.add(LOCK_PREFIX + key, 1, LOCK_TIMEOUT):
         return respond(request, entry)  # another process is rendering it right now

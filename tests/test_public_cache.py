@@ -261,3 +261,17 @@ def test_an_unreachable_store_only_makes_the_site_dynamic(client, settings, post
     for url in ["/", "/api/v2/summary.json", posted.incident.get_absolute_url()]:
         response = client.get(url)
         assert response.status_code == 200 and b"Cable cut" in response.content
+
+
+@pytest.mark.django_db
+def test_stored_pages_are_rendered_again_after_a_while_even_with_no_change(
+    client, public_store, db, monkeypatch
+):
+    # A post dated a minute ahead becomes visible with time alone; with no worker running
+    # to notice, the store still picks it up once its copy of / is old enough.
+    future = open_incident(title="Planned work", published_at=later(minutes=1))
+    assert "Planned work" not in client.get("/").content.decode()
+    IncidentUpdate.objects.filter(pk=future.pk).update(published_at=ago(seconds=1))
+    assert "Planned work" not in client.get("/").content.decode()  # the stored copy
+    monkeypatch.setattr(public_store, "MAX_ENTRY_AGE", 0)
+    assert "Planned work" in client.get("/").content.decode()
