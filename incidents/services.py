@@ -43,7 +43,10 @@ INCIDENT_EDITABLE_FIELDS = {
 
 
 def _changed():
-    """Record that the public state changed; cached pages are refreshed after commit."""
+    """Record that the public state changed; cached pages are refreshed after commit.
+
+    Called once by each public service function, not by the helpers they share.
+    """
     transaction.on_commit(public_cache.changed)
 
 
@@ -143,13 +146,15 @@ def update_post(
         author=author,
     )
     update.full_clean()
-    if impact is not None and impact != incident.impact:
+    new_impact = impact is not None and impact != incident.impact
+    if new_impact:
         incident.impact = impact
         incident.full_clean()
     with transaction.atomic():
         update.save()
         audit.saved(update, before=None, actor=author, extra=_changes_in_words(component_changes))
-        incident.save(update_fields=["impact", "updated_at"])
+        if new_impact:
+            incident.save(update_fields=["impact", "updated_at"])
         for component, new_status in component_changes.items():
             ComponentStatusChange.objects.create(
                 component=component,
@@ -162,8 +167,10 @@ def update_post(
             incident.components.add(*component_changes)
         if update.is_published:
             _go_live(update)
-        else:
-            _incident_refresh(incident)
+            _changed()
+        elif new_impact:
+            _changed()
+        # A draft or a post for later changes nothing public until it goes live.
     return update
 
 
@@ -181,6 +188,8 @@ def update_edit(
     """Edit a post; publishing a draft (is_draft=False) makes it go live."""
     if is_draft and update.went_live_at:
         raise ValidationError("A published post cannot go back to draft; delete it instead.")
+    # From the database: the admin's form has already changed the instance.
+    was_published = IncidentUpdate.objects.published().filter(pk=update.pk).exists()
     for name, value in [
         ("status", status),
         ("body", body),
@@ -200,8 +209,11 @@ def update_edit(
         update.component_changes.update(changed_at=update.published_at)
         if update.is_published and update.went_live_at is None:
             _go_live(update)
-        else:
+        elif update.is_published or was_published:
             _incident_refresh(update.incident)
+        else:
+            return update  # a draft, still: nothing public changed
+        _changed()
     return update
 
 
@@ -302,6 +314,7 @@ def updates_release_due() -> int:
             )
             if locked.exists():
                 _go_live(update)
+                _changed()
                 released += 1
     return released
 
@@ -367,7 +380,6 @@ def _go_live(update: IncidentUpdate) -> None:
     if update.notify:
         # The one call from incidents into subscribers: the followers' outbox entry.
         notification_schedule(update=update)
-    _changed()
 
 
 def _apply_component_change(change: ComponentStatusChange) -> None:
@@ -395,7 +407,6 @@ def _incident_refresh(incident: Incident) -> None:
     """Derive the incident's status and milestones from its published posts."""
     published = list(incident.updates.published().order_by("published_at", "id"))
     if not published:
-        _changed()
         return
     latest = published[-1]
     incident.status = latest.status
@@ -407,7 +418,6 @@ def _incident_refresh(incident: Incident) -> None:
     incident.save(
         update_fields=["status", "started_at", "monitoring_at", "resolved_at", "updated_at"]
     )
-    _changed()
 
 
 # Imports from Statuspage (incidents.importer). They keep the source's ids, times and

@@ -121,6 +121,8 @@ def test_page_updated_at_moves_with_a_public_change_only(client, page, network):
     services.component_set_status(component=network, status="partial_outage")
     after = api(client, "status.json")["page"]["updated_at"]
     assert parse(after) > parse(before)
+    services.update_post(incident=page.outage, status="resolved", body="Not yet.", is_draft=True)
+    assert api(client, "status.json")["page"]["updated_at"] == after  # a draft is not public
 
 
 def test_summary_has_status_components_unresolved_incidents_and_current_maintenance(client, page):

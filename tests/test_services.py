@@ -8,6 +8,7 @@ from incidents.models import (
     Incident,
     IncidentUpdate,
 )
+from statuspage import public_cache
 
 from .conftest import ago, later, open_incident
 
@@ -199,3 +200,27 @@ def test_control_characters_are_refused_with_the_field_named(db, fields, field):
 
 def test_line_breaks_and_tabs_in_a_message_are_fine(db):
     assert open_incident(body="First line\r\n\tSecond line").body == "First line\r\n\tSecond line"
+
+
+def test_a_draft_changes_nothing_public_until_it_is_published(django_capture_on_commit_callbacks):
+    incident = open_incident().incident
+    before = Incident.objects.get(pk=incident.pk).updated_at
+    with django_capture_on_commit_callbacks() as callbacks:
+        draft = services.update_post(incident=incident, status="resolved", body="x", is_draft=True)
+        services.update_edit(update=draft, body="Still a draft")
+    assert callbacks == []  # no new generation of the public pages
+    assert Incident.objects.get(pk=incident.pk).updated_at == before
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.update_edit(update=draft, is_draft=False)
+    assert callbacks.count(public_cache.changed) == 1  # once, however many rows it touched
+    assert Incident.objects.get(pk=incident.pk).status == "resolved"
+
+
+def test_moving_a_published_post_into_the_future_takes_it_off_the_incident(db):
+    incident = open_incident().incident
+    resolved = services.update_post(incident=incident, status="resolved", body="Fixed.")
+    services.update_edit(
+        update=IncidentUpdate.objects.get(pk=resolved.pk), published_at=later(hours=1)
+    )
+    incident.refresh_from_db()
+    assert incident.status == "investigating" and incident.resolved_at is None
