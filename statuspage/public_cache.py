@@ -47,8 +47,6 @@ LOCK_PREFIX = "public:lock:"
 # Kept long after they are superseded: an old page is what is served when the database
 # is down, and far better than nothing.
 ENTRY_TIMEOUT = 30 * 24 * 3600
-# The longest a stored response is served without being rendered again.
-MAX_ENTRY_AGE = 300
 # One process renders a stale page at a time; the others serve the old one meanwhile.
 LOCK_TIMEOUT = 10
 # The query parameters public views read; any other is dropped (no cache-busting).
@@ -117,9 +115,10 @@ class Entry:
         return self.stored_at
 
     def is_current(self, generation):
-        # Also re-rendered after a while without changes: what depends on the time (today's
-        # uptime, a window starting) stays right even with no worker refreshing the store.
-        return self.generation == generation and time.time() - self.stored_at < MAX_ENTRY_AGE
+        # Also rendered again after a while without changes, for what depends on the time
+        # (today's uptime, a window starting, a scheduled post going live).
+        age = time.time() - self.stored_at
+        return self.generation == generation and age < settings.PUBLIC_REFRESH_SECONDS
 
     @property
     def is_html(self):
@@ -300,8 +299,8 @@ def unavailable(request, *, heading=None, message=None):
     return response
 
 
-# Keeping the store warm: after every change, and on a schedule for what time changes
-# (a maintenance window starting, today's uptime).
+# Keeping the store warm: after every change, and on a schedule for copies grown old
+# (so that visitors seldom wait for a page to be rendered).
 
 WARM_QUEUED_KEY = "public:warm-queued"
 WARM_PATHS = [
@@ -323,14 +322,9 @@ def changed():
         warm_public_pages.enqueue()
 
 
-def refresh():
-    """Periodic job: re-render everything, for content that depends on the time."""
-    invalidate()
-    return warm()
-
-
 def warm():
-    """Render the busiest public URLs and the latest incidents' pages into the store."""
+    """Render the busiest public URLs and the latest incidents' pages, where their stored
+    copy is missing, stale or old (after a change, and as a periodic job)."""
     from incidents.models import Component, Incident
 
     cache.delete(WARM_QUEUED_KEY)

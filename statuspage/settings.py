@@ -194,6 +194,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Seconds a CDN may reuse a public page before asking again (browsers always ask: 304).
 PUBLIC_MAX_AGE = env.int("PUBLIC_MAX_AGE", default=2)
+# Seconds a stored public page is served before it is rendered again even without a
+# change: what depends on the time (today's uptime, a window starting) stays this fresh.
+PUBLIC_REFRESH_SECONDS = env.int("PUBLIC_REFRESH_SECONDS", default=60)
 
 # Cache: shared by web processes and the worker (rendered public pages, rate limits).
 # A directory under var/ is shared by all processes of one machine; use Redis
@@ -255,7 +258,8 @@ PERIODIC_JOBS = [
     ("subscribers.services.notifications_fan_out_due", 10),
     ("subscribers.tasks.deliveries_kick", env.int("DELIVERY_KICK_SECONDS", default=10)),
     ("subscribers.services.subscribers_expire_pending", 3600),
-    ("statuspage.public_cache.refresh", env.int("PUBLIC_REFRESH_SECONDS", default=60)),
+    # Twice per PUBLIC_REFRESH_SECONDS: the busiest pages are renewed before visitors ask.
+    ("statuspage.public_cache.warm", max(PUBLIC_REFRESH_SECONDS // 2, 1)),
 ]
 
 # Followers' mail. A refused mail is retried after these delays (seconds, the last one

@@ -50,8 +50,13 @@ def periodic_jobs():
     ]
 
 
+def process_name():
+    """This process as others see it, in mail claims and heartbeats."""
+    return f"{socket.gethostname()[:40]}-{os.getpid()}"
+
+
 def new_worker_id():
-    return f"{socket.gethostname()[:40]}-{os.getpid()}-{get_random_string(6)}"
+    return f"{process_name()}-{get_random_string(6)}"
 
 
 _worker_id = None

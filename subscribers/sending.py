@@ -15,7 +15,6 @@ leave a wider gap (a round trip to the server, then the commit) and duplicates.
 
 import datetime
 import logging
-import os
 import re
 import smtplib
 import socket
@@ -25,6 +24,8 @@ import time
 from django.conf import settings
 from django.core.mail import mailers
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+
+from statuspage.worker import process_name
 
 from . import services
 from .emails import MailBuilder
@@ -139,10 +140,6 @@ def is_sending():
     return _sending.is_set()
 
 
-def sender_id():
-    return f"{socket.gethostname()[:40]}-{os.getpid()}"
-
-
 def send_due(*, seconds: float | None = None) -> tuple[int, bool]:
     """Claim and send due mail for up to `seconds`.
 
@@ -150,7 +147,7 @@ def send_due(*, seconds: float | None = None) -> tuple[int, bool]:
     than time, or a server refusing everything: then the rest waits for a retry).
     """
     deadline = time.monotonic() + (seconds or settings.DELIVERY_TASK_SECONDS)
-    worker_id, transport, builder = sender_id(), open_transport(), MailBuilder()
+    worker_id, transport, builder = process_name(), open_transport(), MailBuilder()
     sent = refused_in_a_row = 0
     _sending.set()
     try:

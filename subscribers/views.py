@@ -95,14 +95,8 @@ def manage(request, token):
         request.POST or None,
         initial={"components": subscriber.components.all(), "groups": subscriber.groups.all()},
     )
-    saved = False
-    if request.method == "POST" and form.is_valid():
+    saved = form.is_bound and form.is_valid()
+    if saved:
         services.subscriber_set_scope(subscriber=subscriber, **form.cleaned_data)
-        saved = True
     context = {"subscriber": subscriber, "form": form, "saved": saved}
-    return render(
-        request,
-        "subscribers/manage.html",
-        context,
-        status=200 if form.is_valid() or request.method == "GET" else 400,
-    )
+    return render(request, "subscribers/manage.html", context, status=400 if form.errors else 200)
