@@ -65,8 +65,9 @@ def _render_text(name, context):
 
 def _fits_8bit(text):
     # SMTP lines are at most 998 bytes; longer ones would need quoted-printable, which
-    # could split a placeholder.
-    return all(len(line.encode()) <= 990 for line in text.splitlines())
+    # could split a placeholder. Lines as SMTP counts them: bytes between line feeds
+    # (str.splitlines() also breaks at U+2028 and other characters SMTP does not).
+    return all(len(line) <= 990 for line in text.encode().split(b"\n"))
 
 
 def compose(*, subject, text, html, to, headers) -> bytes:

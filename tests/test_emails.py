@@ -44,6 +44,32 @@ def test_a_post_subject_and_plain_text_are_text_and_only_the_html_is_escaped(smt
     assert "<code>&lt;br&gt;</code> &amp; co." in html
 
 
+def test_mail_lines_stay_within_998_octets_whatever_separates_them(smtp_sink):
+    # U+2028 is a line break to str.splitlines() but not to SMTP: three of them in a
+    # 2,400-octet line must not let it go out as one 8-bit line.
+    long_line = "\u2028".join(["é" * 400] * 3)
+    follower("ada@example.org")
+    open_incident(title="Long lines", body=f"{long_line}\n\nAnd a short one.")
+    run_tasks()
+    [(data, post)] = received(smtp_sink, "ada@example.org")
+
+    assert max(len(line) for line in data.split(b"\r\n")) <= 998
+    assert b"\n" not in data.replace(b"\r\n", b"")  # every line ends in CRLF
+    text, html = parts(post)
+    assert f"{long_line}\n\nAnd a short one." in text.replace("\r\n", "\n")
+    assert f"<p>{long_line}</p>" in html
+
+
+def test_short_lines_go_out_as_8bit_and_unchanged(smtp_sink):
+    follower("ada@example.org")
+    open_incident(title="Short", body="Ünïcode\u2028and a separator.")
+    run_tasks()
+    [(data, post)] = received(smtp_sink, "ada@example.org")
+    assert post.get_body(("plain",))["Content-Transfer-Encoding"] == "8bit"
+    assert "Ünïcode\u2028and a separator.".encode() in data
+    assert max(len(line) for line in data.split(b"\r\n")) <= 998
+
+
 def test_a_confirmation_subject_and_plain_text_are_text_too(smtp_sink, settings):
     settings.STATUS_PAGE_NAME = "Ops & <Co>"
     services.subscriber_subscribe(email="grace@example.org")
