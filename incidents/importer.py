@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from . import services
+from . import services, validators
 from .models import (
     STATUSES_BY_KIND,
     Component,
@@ -243,7 +243,7 @@ def _component(item, path: str) -> ComponentRecord:
     created_at = _time(item, "created_at", path)
     return ComponentRecord(
         public_id=_id(item, "id", path),
-        name=_text(item, "name", path, max_length=100, blank=False),
+        name=_line(item, "name", path, max_length=100),
         status=_choice(item, "status", path, ComponentStatus.values, "a component status"),
         description=_text(item, "description", path, nullable=True) or "",
         position=_integer(item, "position", path, default=0),
@@ -277,7 +277,7 @@ def _incident(item, path: str, embedded: dict) -> IncidentRecord:
     return IncidentRecord(
         public_id=_id(item, "id", path),
         kind=kind,
-        title=_text(item, "name", path, max_length=200, blank=False),
+        title=_line(item, "name", path, max_length=200),
         status=_choice(item, "status", path, statuses, what),
         impact=_impact(item, path, kind),
         created_at=created_at,
@@ -339,7 +339,7 @@ def _change(item, path: str) -> ChangeRecord:
     statuses, what = ComponentStatus.values, "a component status"
     return ChangeRecord(
         code=_id(item, "code", path),
-        name=_text(item, "name", path, nullable=True, default="") or "",
+        name=_line(item, "name", path, nullable=True, default="", blank=True) or "",
         old_status=_choice(item, "old_status", path, statuses, what),
         new_status=_choice(item, "new_status", path, statuses, what),
         path=path,
@@ -568,13 +568,25 @@ def _value(item: dict, key: str, path: str, types, kind: str, nullable: bool, de
     return value
 
 
-def _text(item, key, path, *, nullable=False, default=_MISSING, max_length=None, blank=True):
+def _text(item, key, path, *, nullable=False, default=_MISSING, max_length=None, blank=True,
+          validate=validators.validate_text):  # fmt: skip
     value = _value(item, key, path, (str,), "a string", nullable, default)
-    if value is not None and max_length and len(value) > max_length:
+    if value is None:
+        return value
+    try:
+        validate(value)  # the rule of every other way in, before anything is written
+    except ValidationError as error:
+        raise SourceError(f"{_at(path, key)}: {error.messages[0]}") from None
+    if max_length and len(value) > max_length:
         raise SourceError(f"{_at(path, key)}: longer than {max_length} characters.")
-    if value is not None and not blank and not value.strip():
+    if not blank and not value.strip():
         raise SourceError(f"{_at(path, key)}: empty.")
     return value
+
+
+def _line(item, key, path, *, blank=False, **kwargs):
+    """A name or a title: one line of text."""
+    return _text(item, key, path, blank=blank, validate=validators.validate_line, **kwargs)
 
 
 def _id(item, key, path, *, nullable=False, default=_MISSING):

@@ -5,7 +5,6 @@ Writes go through incidents.services; these models hold data, the visibility rul
 """
 
 import datetime
-import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,6 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
+from .validators import validate_line, validate_text
+
 PUBLIC_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 
@@ -23,23 +24,16 @@ def new_public_id():
     return get_random_string(12, PUBLIC_ID_ALPHABET)
 
 
-# Characters no text here may hold: they break XML feeds (XML 1.0 has no place for them)
-# and PostgreSQL (NUL). Names and titles are single lines; messages may have line breaks.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_CONTROL_OR_LINE_BREAK = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
-
-
 def check_text(obj, *, lines=(), texts=()):
-    """Raise a ValidationError naming each field that holds control characters."""
-    errors = {
-        name: "Line breaks and control characters are not allowed here."
-        for name in lines
-        if _CONTROL_OR_LINE_BREAK.search(getattr(obj, name) or "")
-    } | {
-        name: "Control characters are not allowed."
-        for name in texts
-        if _CONTROL.search(getattr(obj, name) or "")
-    }
+    """Raise a ValidationError naming each field that holds a character it may not
+    (incidents.validators: what feeds, badges and PostgreSQL cannot carry)."""
+    errors = {}
+    for names, validate in ((lines, validate_line), (texts, validate_text)):
+        for name in names:
+            try:
+                validate(getattr(obj, name) or "")
+            except ValidationError as error:
+                errors[name] = error.messages
     if errors:
         raise ValidationError(errors)
 

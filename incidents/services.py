@@ -139,13 +139,13 @@ def update_post(
         status=status,
         headline=headline.strip(),
         body=body,
-        body_html=render_markdown(body),
         published_at=published_at,
         is_draft=is_draft,
         notify=notify,
         author=author,
     )
     update.full_clean()
+    update.body_html = render_markdown(body)  # once the body is known to be text it can hold
     new_impact = impact is not None and impact != incident.impact
     if new_impact:
         incident.impact = impact
@@ -200,8 +200,8 @@ def update_edit(
     ]:
         if value is not None:
             setattr(update, name, value)
-    update.body_html = render_markdown(update.body)
     update.full_clean()
+    update.body_html = render_markdown(update.body)
     with transaction.atomic():
         before = audit.stored(update)
         update.save()
@@ -537,7 +537,7 @@ def update_import(
             raise ValidationError({"id": f"“{public_id}” is a post of another incident."})
         before = update and audit.snapshot(update)
         update = update or IncidentUpdate(public_id=public_id, incident=incident)
-        update.status, update.body, update.body_html = status, body, render_markdown(body)
+        update.status, update.body = status, body
         # A post needs a message or a headline; Statuspage allows a bare status change.
         update.headline = "" if body.strip() else IncidentStatus(status).label
         update.published_at, update.created_at = display_at, created_at
@@ -545,6 +545,7 @@ def update_import(
         # Marked live so that the release job never applies its changes to the components.
         update.went_live_at = update.went_live_at or timezone.now()
         update.full_clean()
+        update.body_html = render_markdown(body)
         update.save()
         audit.saved(update, before=before, actor=None)
         update.component_changes.all().delete()
