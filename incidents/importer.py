@@ -629,6 +629,10 @@ def _time(item, key, path, *, nullable=False, default=_MISSING):
         raise SourceError(
             f"{_at(path, key)}: {_quoted(value)} is not an ISO 8601 time with a zone."
         )
+    try:
+        validators.validate_time(parsed)
+    except ValidationError as error:
+        raise SourceError(f"{_at(path, key)}: {error.messages[0]}") from None
     return parsed
 
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
-from .validators import validate_line, validate_text
+from .validators import validate_line, validate_text, validate_time
 
 PUBLIC_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 
@@ -34,6 +34,20 @@ def check_text(obj, *, lines=(), texts=()):
                 validate(getattr(obj, name) or "")
             except ValidationError as error:
                 errors[name] = error.messages
+    if errors:
+        raise ValidationError(errors)
+
+
+def check_times(obj):
+    """Raise a ValidationError naming each date and time field out of range."""
+    errors = {}
+    for field in obj._meta.concrete_fields:
+        value = getattr(obj, field.attname)
+        if isinstance(field, models.DateTimeField) and isinstance(value, datetime.datetime):
+            try:
+                validate_time(value)
+            except ValidationError as error:
+                errors[field.name] = error.messages
     if errors:
         raise ValidationError(errors)
 
@@ -113,6 +127,7 @@ class ComponentGroup(models.Model):
 
     def clean(self):
         check_text(self, lines=["name"], texts=["description"])
+        check_times(self)
 
 
 class ComponentQuerySet(models.QuerySet):
@@ -151,6 +166,7 @@ class Component(models.Model):
 
     def clean(self):
         check_text(self, lines=["name"], texts=["description"])
+        check_times(self)
 
 
 class IncidentQuerySet(models.QuerySet):
@@ -203,6 +219,7 @@ class Incident(models.Model):
 
     def clean(self):
         check_text(self, lines=["title"])
+        check_times(self)
         if (
             self.kind in STATUSES_BY_KIND
             and self.status
@@ -302,6 +319,7 @@ class IncidentUpdate(models.Model):
 
     def clean(self):
         check_text(self, lines=["headline"], texts=["body"])
+        check_times(self)
         if self.incident_id and self.status not in self.incident.status_choices():
             raise ValidationError({"status": self.incident.status_error(self.status)})
         if not self.body.strip() and not self.headline.strip():

@@ -1,12 +1,14 @@
-"""What a text of the status page may hold: one rule for every way in.
+"""What a text or a time of the status page may hold: one rule for every way in.
 
 Titles, headlines, messages and the names and descriptions of components and groups
 end up in XML (RSS, Atom, SVG badges), JSON, iCalendar and mail. XML 1.0 has no place
 for C0 control characters (but tab, line feed and carriage return), lone surrogates
 (which UTF-8 cannot encode either) or U+FFFE and U+FFFF: one of them makes a whole
-feed unreadable to a strict parser. PostgreSQL refuses NUL.
+feed unreadable to a strict parser. PostgreSQL refuses NUL. A time within a day of
+year 1 or 9999 overflows in some time zone, on its way to the database or to a page.
 """
 
+import datetime
 import re
 import unicodedata
 
@@ -18,6 +20,8 @@ _FORBIDDEN = re.compile(f"[{_NOT_IN_XML}\x7f]")
 # Names, titles and headlines are one line: no line break of any kind, no tab.
 _FORBIDDEN_IN_LINE = re.compile(f"[{_NOT_IN_XML}\x7f\t\n\r\x85\u2028\u2029]")
 _LINE_BREAKS = "\n\r\x85\u2028\u2029"
+_EARLIEST = datetime.datetime(1, 1, 2, tzinfo=datetime.UTC)
+_LATEST = datetime.datetime(9999, 12, 30, 23, 59, 59, 999999, tzinfo=datetime.UTC)
 
 
 def validate_text(value: str) -> None:
@@ -28,6 +32,22 @@ def validate_text(value: str) -> None:
 def validate_line(value: str) -> None:
     """Refuse the same as validate_text, and line breaks and tabs."""
     _refuse(_FORBIDDEN_IN_LINE.search(value))
+
+
+def validate_time(value: datetime.datetime) -> None:
+    """Refuse a time that some time zone cannot show: it would overflow on its way."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=datetime.UTC)
+    try:
+        in_range = _EARLIEST <= value.astimezone(datetime.UTC) <= _LATEST
+    except OverflowError:  # too close to year 1 or 9999 to be written in UTC
+        in_range = False
+    if not in_range:
+        raise ValidationError(
+            f"{value.isoformat()} is out of range: a time must lie between the years 1 "
+            "and 9999 in every time zone.",
+            code="out_of_range",
+        )
 
 
 def _refuse(match: re.Match | None) -> None:

@@ -123,8 +123,18 @@ def test_draft_backdating_and_notify_flags(db):
             "impact",
         ),
         (["--title", "X", "--status", "investigating", "--body", ""], "message or a headline"),
+        (
+            ["--title", "X", "--status", "investigating", "--body", "x",
+             "--published-at", "9999-12-31T23:59:59-05:00"],
+            "9999-12-31T23:59:59-05:00 is out of range",
+        ),
+        (
+            ["--title", "X", "--status", "scheduled", "--kind", "maintenance", "--body", "x",
+             "--scheduled-for", "0001-01-01T00:00+01:00", "--scheduled-until", "2026-01-01"],
+            "scheduled_for: 0001-01-01T00:00:00\\+01:00 is out of range",
+        ),
     ],
-)
+)  # fmt: skip
 def test_bad_input_is_one_line_error_and_changes_nothing(network, args, message):
     with pytest.raises(CommandError, match=message) as error:
         post_update(*args)
