@@ -285,6 +285,14 @@ class IncidentUpdate(models.Model):
     )
     body = models.TextField(blank=True, help_text="Markdown.")
     body_html = models.TextField(blank=True, editable=False)
+    # Applied to the incident when the post goes live, so a draft changes nothing public.
+    impact = models.CharField(
+        "new impact",
+        max_length=16,
+        choices=Impact.choices,
+        blank=True,
+        help_text="The incident's impact from this post on; empty: unchanged.",
+    )
     published_at = models.DateTimeField(
         default=timezone.now, help_text="May be in the past (backfill) or the future (scheduled)."
     )

@@ -6,6 +6,7 @@ import sys
 import pytest
 from django.core.management import CommandError, call_command
 
+from incidents import services
 from incidents.models import Incident, IncidentUpdate
 
 pytestmark = pytest.mark.django_db
@@ -152,3 +153,16 @@ def test_command_exits_non_zero_with_a_one_line_error_from_the_shell(tmp_path):
     result = subprocess.run([*manage, *args], capture_output=True, text=True, env=env)
     assert result.returncode == 1
     assert result.stderr == "CommandError: --incident: there is no incident 'nope'.\n"
+
+
+def test_a_drafts_impact_waits_until_the_draft_is_published(client, db):
+    incident = services.incident_open(title="Outage", status="investigating", body="x").incident
+    post_update("--incident", incident.public_id, "--status", "identified", "--body", "x",
+                "--impact", "critical", "--draft")  # fmt: skip
+    incident.refresh_from_db()
+    assert incident.impact == "minor"
+    assert client.get("/api/v2/status.json").json()["status"]["indicator"] == "minor"
+    draft = incident.updates.get(is_draft=True)
+    assert draft.impact == "critical"
+    services.update_edit(update=draft, is_draft=False)
+    assert client.get("/api/v2/status.json").json()["status"]["indicator"] == "critical"
