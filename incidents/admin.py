@@ -165,8 +165,8 @@ class IncidentUpdateAdmin(DeletesThroughServices, admin.ModelAdmin):
     search_fields = ["headline", "body", "incident__title"]
     date_hierarchy = "published_at"
     fields = [
-        "incident", "status", "headline", "body", "rendered", "published_at", "is_draft",
-        "notify", "component_changes_made", "author", "went_live_at",
+        "incident", "status", "headline", "body", "rendered", "impact", "published_at",
+        "is_draft", "notify", "component_changes_made", "author", "went_live_at",
     ]  # fmt: skip
     readonly_fields = ["incident", "rendered", "component_changes_made", "author", "went_live_at"]
 
@@ -186,7 +186,8 @@ class IncidentUpdateAdmin(DeletesThroughServices, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.went_live_at:
-            return [*self.readonly_fields, "is_draft"]  # a published post cannot be unpublished
+            # A published post cannot be unpublished; its impact has been applied.
+            return [*self.readonly_fields, "is_draft", "impact"]
         return self.readonly_fields
 
     def formfield_for_choice_field(self, db_field, request, **kwargs):

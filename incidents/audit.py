@@ -24,7 +24,15 @@ from .models import (
 # and times follow from its posts) are left out.
 FIELDS = {
     Incident: ["title", "kind", "impact", "scheduled_for", "scheduled_until", "auto_transition"],
-    IncidentUpdate: ["status", "headline", "body", "published_at", "is_draft", "notify"],
+    IncidentUpdate: [
+        "status",
+        "headline",
+        "body",
+        "impact",
+        "published_at",
+        "is_draft",
+        "notify",
+    ],
     Component: ["name", "description", "group", "position", "status", "is_hidden", "start_date"],
     ComponentGroup: ["name", "description", "position"],
 }

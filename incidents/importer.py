@@ -2,15 +2,22 @@
 
 A source is a file or an http(s) URL of summary.json, incidents.json,
 scheduled-maintenances.json or components.json, or a page's base URL (then all of them
-are fetched). Everything is read and checked before anything is written, and the writes
+are fetched: from public addresses only, unless allow_private, and within one
+deadline). Everything is read and checked before anything is written, and the writes
 go through incidents.services in one transaction. Statuspage's ids become our public
 ids, so importing again refreshes the same rows and old links keep their meaning.
 """
 
+import contextlib
 import datetime
+import functools
 import http.client
+import ipaddress
 import json
 import re
+import socket
+import threading
+import time
 import urllib.error
 import urllib.request
 from collections import Counter
@@ -21,7 +28,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from . import services
+from . import services, validators
 from .models import (
     STATUSES_BY_KIND,
     Component,
@@ -33,7 +40,8 @@ from .models import (
     IncidentUpdate,
 )
 
-FETCH_TIMEOUT = 20
+FETCH_TIMEOUT = 20  # seconds for any one step: connecting, each read
+IMPORT_DEADLINE = 60  # seconds for all the requests of one import
 MAX_BYTES = 20 * 2**20
 PAGE_DOCUMENTS = ["components.json", "incidents.json", "scheduled-maintenances.json"]
 USER_AGENT = "statuspage-import/1 (Python urllib)"
@@ -48,52 +56,242 @@ class SourceError(Exception):
 # Reading: documents from files and URLs.
 
 
-def load(source: str) -> list[tuple[str, object]]:
+def load(source: str, *, allow_private: bool = False) -> list[tuple[str, object]]:
     """The JSON documents of a source, as (name, data)."""
     if urlsplit(source).scheme in ("http", "https"):
-        path = urlsplit(source).path
-        if path.endswith(".json"):
-            return [(source, _parse(source, _fetch(source)))]
-        base = re.sub(r"/(api/v2/?)?$", "", source.rstrip("/") + "/")
-        urls = [f"{base}/api/v2/{name}" for name in PAGE_DOCUMENTS]
-        return [(url, _parse(url, _fetch(url))) for url in urls]
+        with _WebSession(allow_private=allow_private) as web:
+            web.check_source(source)
+            path = urlsplit(source).path
+            if path.endswith(".json"):
+                return [(source, _parse(source, web.fetch(source)))]
+            base = re.sub(r"/(api/v2/?)?$", "", source.rstrip("/") + "/")
+            urls = [f"{base}/api/v2/{name}" for name in PAGE_DOCUMENTS]
+            return [(url, _parse(url, web.fetch(url))) for url in urls]
     if "://" in source:
         raise SourceError(f"{source}: only files and http(s) URLs can be imported.")
     return [(source, _parse(source, _read_file(source)))]
 
 
-class _WebRedirectsOnly(urllib.request.HTTPRedirectHandler):
-    # urllib would follow a redirect to ftp://: a page must not send us off the web.
+class _Refused(OSError):
+    """An address the import may not connect to."""
+
+
+def non_public(host: str, port: int = 80) -> str | None:
+    """Why `host` is not on the public internet ("127.0.0.1 is a loopback address"), or
+    None if every address it resolves to is public."""
+    for address in _resolve(host, port):
+        if kind := _address_kind(address):
+            return _described(host, address, kind)
+    return None
+
+
+def _described(host: str, address, kind: str) -> str:
+    return f"{host} is {kind}" if str(address) == host else f"{host} is {address}, {kind}"
+
+
+def _resolve(host: str, port: int) -> list:
+    found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    # An IPv6 address may carry its zone ("fe80::1%eth0"); the address is what counts.
+    return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in found]
+
+
+def _address_kind(address) -> str | None:
+    if getattr(address, "ipv4_mapped", None):  # ::ffff:127.0.0.1 is 127.0.0.1
+        address = address.ipv4_mapped
+    if address.is_unspecified:
+        return "the unspecified address, which reaches this machine"
+    if address.is_loopback:
+        return "a loopback address"
+    if address.is_link_local:
+        return "a link-local address"
+    if address.is_private:
+        return "a private address"
+    if not address.is_global or address.is_multicast:
+        return "not a public address"
+    return None
+
+
+def _host_and_port(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        raise _Refused("not a valid port.") from None
+    return parts.hostname or "", port or (443 if parts.scheme == "https" else 80)
+
+
+class _WebSession:
+    """One import's requests: each connection is to a public address (or to the host
+    named with --allow-private), redirects stay on the web, and all of it ends within
+    IMPORT_DEADLINE, however slowly a server drips its bytes (name lookups aside: they
+    take as long as the system's resolver allows). Proxies from the environment are not
+    used: the address connected to is the one checked."""
+
+    def __init__(self, *, allow_private: bool):
+        self.allow_private = allow_private
+        self.allowed = set()  # private addresses of the host the operator named
+        self._ends = time.monotonic() + IMPORT_DEADLINE
+        self._sockets = []
+        self._timer = threading.Timer(IMPORT_DEADLINE, self._cut)
+        self._timer.daemon = True
+        connection = functools.partial(_CheckedConnection, session=self)
+        tls_connection = functools.partial(_CheckedTLSConnection, session=self)
+        self._opener = urllib.request.build_opener(
+            urllib.request.ProxyHandler({}),
+            _Handler(connection),
+            _TLSHandler(tls_connection),
+            _CheckedRedirects(self),
+        )
+
+    def __enter__(self):
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._timer.cancel()
+
+    def _cut(self):
+        # At the deadline, shut every connection: a read blocked on a dripping server
+        # returns at once (at the socket, below TLS, which may be mid-read).
+        for sock in self._sockets:
+            with contextlib.suppress(OSError):  # closed already
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+    def remaining(self) -> float:
+        return max(self._ends - time.monotonic(), 0.0)
+
+    @property
+    def expired(self) -> bool:
+        return self.remaining() == 0
+
+    def check_source(self, url: str) -> None:
+        """Refuse a source on a private network up front, unless --allow-private."""
+        try:
+            host, port = _host_and_port(url)
+            if self.allow_private:
+                self.allowed |= set(_resolve(host, port))
+            elif reason := non_public(host, port):
+                raise _Refused(
+                    f"{reason}: the import reads only from public addresses "
+                    "(--allow-private to read from this host)."
+                )
+        except OSError as error:
+            raise SourceError(f"{url}: {error.strerror or error}") from None
+
+    def check(self, host: str, port: int) -> list:
+        """The addresses of `host` this import may connect to, or _Refused."""
+        addresses = _resolve(host, port)
+        for address in addresses:
+            kind = _address_kind(address)
+            if kind and address not in self.allowed:
+                raise _Refused(
+                    f"{_described(host, address, kind)}: the import reads only from public "
+                    "addresses and the host it was given."
+                )
+        return addresses
+
+    def connect(self, host: str, port: int, timeout) -> socket.socket:
+        error = None
+        for address in self.check(host, port):
+            if self.expired:
+                raise TimeoutError
+            sock = socket.socket(socket.AF_INET6 if address.version == 6 else socket.AF_INET)
+            sock.settimeout(min(timeout, self.remaining()))
+            try:
+                sock.connect((str(address), port))
+            except OSError as failed:
+                sock.close()
+                error = failed
+                continue
+            self.keep(sock)
+            return sock
+        raise error or _Refused(f"{host}: no address.")
+
+    def keep(self, sock) -> None:
+        self._sockets.append(sock)
+        if self.expired:
+            self._cut()
+
+    def fetch(self, url: str) -> bytes:
+        request = urllib.request.Request(  # noqa: S310 (the scheme is http or https)
+            url, headers={"Accept": "application/json", "User-Agent": USER_AGENT}
+        )
+        try:
+            if self.expired:
+                raise TimeoutError
+            with self._opener.open(request, timeout=FETCH_TIMEOUT) as response:
+                data = response.read(MAX_BYTES + 1)
+        except urllib.error.HTTPError as error:
+            raise SourceError(f"{url}: HTTP {error.code} {error.reason}") from None
+        except (OSError, ValueError, http.client.HTTPException) as error:
+            raise SourceError(f"{url}: {self._reason(error)}") from None
+        if self.expired:  # the cut may have ended an unsized answer early, not in error
+            raise SourceError(f"{url}: {self._reason(TimeoutError())}")
+        return _limited(url, data)
+
+    def _reason(self, error: Exception) -> str:
+        if self.expired:
+            return f"no complete answer within {IMPORT_DEADLINE} seconds."
+        reason = getattr(error, "reason", error)  # URLError wraps the socket's error
+        if isinstance(reason, TimeoutError):
+            return f"no answer within {FETCH_TIMEOUT} seconds."
+        return str(reason) or type(reason).__name__
+
+
+class _CheckedConnection(http.client.HTTPConnection):
+    def __init__(self, *args, session: _WebSession, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._session = session
+        self._create_connection = self._connect_checked
+
+    def _connect_checked(self, address, timeout, source_address=None):
+        return self._session.connect(*address, timeout)
+
+    def connect(self):
+        super().connect()
+        self._session.keep(self.sock)  # with TLS, the wrapped socket
+
+
+class _CheckedTLSConnection(_CheckedConnection, http.client.HTTPSConnection):
+    pass
+
+
+class _Handler(urllib.request.HTTPHandler):
+    def __init__(self, connection):
+        super().__init__()
+        self._connection = connection
+
+    def http_open(self, req):
+        return self.do_open(self._connection, req)
+
+
+class _TLSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, connection):
+        super().__init__()
+        self._connection = connection
+
+    def https_open(self, req):
+        return self.do_open(self._connection, req, context=self._context)
+
+
+class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
+    """Redirects stay on the web (urllib would follow one to ftp://) and off private
+    networks: a page must not send the import to an address it may not read."""
+
+    def __init__(self, session: _WebSession):
+        super().__init__()
+        self._session = session
+
     def redirect_request(self, req, fp, code, msg, headers, newurl):
         if urlsplit(newurl).scheme not in ("http", "https"):
             raise urllib.error.HTTPError(
                 newurl, code, f"a redirect to {newurl} (only http and https)", headers, fp
             )
+        try:
+            self._session.check(*_host_and_port(newurl))
+        except _Refused as refused:
+            raise _Refused(f"refused a redirect to {newurl}: {refused}") from None
         return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-_opener = urllib.request.build_opener(_WebRedirectsOnly)
-
-
-def _fetch(url: str) -> bytes:
-    request = urllib.request.Request(  # noqa: S310 (the scheme is http or https)
-        url, headers={"Accept": "application/json", "User-Agent": USER_AGENT}
-    )
-    try:
-        with _opener.open(request, timeout=FETCH_TIMEOUT) as response:
-            data = response.read(MAX_BYTES + 1)
-    except urllib.error.HTTPError as error:
-        raise SourceError(f"{url}: HTTP {error.code} {error.reason}") from None
-    except (OSError, ValueError, http.client.HTTPException) as error:
-        raise SourceError(f"{url}: {_reason(error)}") from None
-    return _limited(url, data)
-
-
-def _reason(error: Exception) -> str:
-    reason = getattr(error, "reason", error)  # URLError wraps the socket's error
-    if isinstance(reason, TimeoutError):
-        return f"no answer within {FETCH_TIMEOUT} seconds."
-    return str(reason) or type(reason).__name__
 
 
 def _read_file(path: str) -> bytes:
@@ -119,6 +317,10 @@ def _parse(name: str, data: bytes) -> object:
         raise SourceError(
             f"{name}: not JSON ({error.msg} at line {error.lineno}, column {error.colno})."
         ) from None
+    except ValueError:  # an integer longer than Python converts (sys.get_int_max_str_digits)
+        raise SourceError(f"{name}: holds a number too long to read.") from None
+    except RecursionError:
+        raise SourceError(f"{name}: nested too deeply to read.") from None
 
 
 # Checking: every field, with its path, into plain records.
@@ -223,8 +425,9 @@ def _read_document(data, result: Plan, embedded: dict) -> None:
             "not a Statuspage document: expected components, incidents or "
             "scheduled_maintenances (summary.json, incidents.json, ...)."
         )
-    if isinstance(data.get("page"), dict) and isinstance(data["page"].get("id"), str):
-        result.page_id = data["page"]["id"]
+    page_id = data["page"].get("id") if isinstance(data.get("page"), dict) else None
+    if isinstance(page_id, str) and _ID.fullmatch(page_id):  # printed as advice: an id only
+        result.page_id = page_id
     for i, item in enumerate(_list(data, "components", "", default=[])):
         record = _component(item, f"components[{i}]")
         result.components[record.public_id] = record
@@ -243,7 +446,7 @@ def _component(item, path: str) -> ComponentRecord:
     created_at = _time(item, "created_at", path)
     return ComponentRecord(
         public_id=_id(item, "id", path),
-        name=_text(item, "name", path, max_length=100, blank=False),
+        name=_line(item, "name", path, max_length=100),
         status=_choice(item, "status", path, ComponentStatus.values, "a component status"),
         description=_text(item, "description", path, nullable=True) or "",
         position=_integer(item, "position", path, default=0),
@@ -277,7 +480,7 @@ def _incident(item, path: str, embedded: dict) -> IncidentRecord:
     return IncidentRecord(
         public_id=_id(item, "id", path),
         kind=kind,
-        title=_text(item, "name", path, max_length=200, blank=False),
+        title=_line(item, "name", path, max_length=200),
         status=_choice(item, "status", path, statuses, what),
         impact=_impact(item, path, kind),
         created_at=created_at,
@@ -339,7 +542,7 @@ def _change(item, path: str) -> ChangeRecord:
     statuses, what = ComponentStatus.values, "a component status"
     return ChangeRecord(
         code=_id(item, "code", path),
-        name=_text(item, "name", path, nullable=True, default="") or "",
+        name=_line(item, "name", path, nullable=True, default="", blank=True) or "",
         old_status=_choice(item, "old_status", path, statuses, what),
         new_status=_choice(item, "new_status", path, statuses, what),
         path=path,
@@ -568,13 +771,25 @@ def _value(item: dict, key: str, path: str, types, kind: str, nullable: bool, de
     return value
 
 
-def _text(item, key, path, *, nullable=False, default=_MISSING, max_length=None, blank=True):
+def _text(item, key, path, *, nullable=False, default=_MISSING, max_length=None, blank=True,
+          validate=validators.validate_text):  # fmt: skip
     value = _value(item, key, path, (str,), "a string", nullable, default)
-    if value is not None and max_length and len(value) > max_length:
+    if value is None:
+        return value
+    try:
+        validate(value)  # the rule of every other way in, before anything is written
+    except ValidationError as error:
+        raise SourceError(f"{_at(path, key)}: {error.messages[0]}") from None
+    if max_length and len(value) > max_length:
         raise SourceError(f"{_at(path, key)}: longer than {max_length} characters.")
-    if value is not None and not blank and not value.strip():
+    if not blank and not value.strip():
         raise SourceError(f"{_at(path, key)}: empty.")
     return value
+
+
+def _line(item, key, path, *, blank=False, **kwargs):
+    """A name or a title: one line of text."""
+    return _text(item, key, path, blank=blank, validate=validators.validate_line, **kwargs)
 
 
 def _id(item, key, path, *, nullable=False, default=_MISSING):
@@ -617,6 +832,10 @@ def _time(item, key, path, *, nullable=False, default=_MISSING):
         raise SourceError(
             f"{_at(path, key)}: {_quoted(value)} is not an ISO 8601 time with a zone."
         )
+    try:
+        validators.validate_time(parsed)
+    except ValidationError as error:
+        raise SourceError(f"{_at(path, key)}: {error.messages[0]}") from None
     return parsed
 
 
@@ -637,5 +856,7 @@ def _quoted(value: str) -> str:
 
 
 def _show(value) -> str:
+    if isinstance(value, (dict, list)):  # never written out whole: it may be huge or deep
+        return "an object" if isinstance(value, dict) else "a list"
     text = json.dumps(value)
     return text if len(text) <= 40 else text[:37] + "..."

@@ -5,7 +5,6 @@ Writes go through incidents.services; these models hold data, the visibility rul
 """
 
 import datetime
-import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,6 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
+from .validators import validate_line, validate_text, validate_time
+
 PUBLIC_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 
@@ -23,23 +24,30 @@ def new_public_id():
     return get_random_string(12, PUBLIC_ID_ALPHABET)
 
 
-# Characters no text here may hold: they break XML feeds (XML 1.0 has no place for them)
-# and PostgreSQL (NUL). Names and titles are single lines; messages may have line breaks.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_CONTROL_OR_LINE_BREAK = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
-
-
 def check_text(obj, *, lines=(), texts=()):
-    """Raise a ValidationError naming each field that holds control characters."""
-    errors = {
-        name: "Line breaks and control characters are not allowed here."
-        for name in lines
-        if _CONTROL_OR_LINE_BREAK.search(getattr(obj, name) or "")
-    } | {
-        name: "Control characters are not allowed."
-        for name in texts
-        if _CONTROL.search(getattr(obj, name) or "")
-    }
+    """Raise a ValidationError naming each field that holds a character it may not
+    (incidents.validators: what feeds, badges and PostgreSQL cannot carry)."""
+    errors = {}
+    for names, validate in ((lines, validate_line), (texts, validate_text)):
+        for name in names:
+            try:
+                validate(getattr(obj, name) or "")
+            except ValidationError as error:
+                errors[name] = error.messages
+    if errors:
+        raise ValidationError(errors)
+
+
+def check_times(obj):
+    """Raise a ValidationError naming each date and time field out of range."""
+    errors = {}
+    for field in obj._meta.concrete_fields:
+        value = getattr(obj, field.attname)
+        if isinstance(field, models.DateTimeField) and isinstance(value, datetime.datetime):
+            try:
+                validate_time(value)
+            except ValidationError as error:
+                errors[field.name] = error.messages
     if errors:
         raise ValidationError(errors)
 
@@ -119,6 +127,7 @@ class ComponentGroup(models.Model):
 
     def clean(self):
         check_text(self, lines=["name"], texts=["description"])
+        check_times(self)
 
 
 class ComponentQuerySet(models.QuerySet):
@@ -157,6 +166,7 @@ class Component(models.Model):
 
     def clean(self):
         check_text(self, lines=["name"], texts=["description"])
+        check_times(self)
 
 
 class IncidentQuerySet(models.QuerySet):
@@ -209,6 +219,7 @@ class Incident(models.Model):
 
     def clean(self):
         check_text(self, lines=["title"])
+        check_times(self)
         if (
             self.kind in STATUSES_BY_KIND
             and self.status
@@ -274,6 +285,14 @@ class IncidentUpdate(models.Model):
     )
     body = models.TextField(blank=True, help_text="Markdown.")
     body_html = models.TextField(blank=True, editable=False)
+    # Applied to the incident when the post goes live, so a draft changes nothing public.
+    impact = models.CharField(
+        "new impact",
+        max_length=16,
+        choices=Impact.choices,
+        blank=True,
+        help_text="The incident's impact from this post on; empty: unchanged.",
+    )
     published_at = models.DateTimeField(
         default=timezone.now, help_text="May be in the past (backfill) or the future (scheduled)."
     )
@@ -308,6 +327,7 @@ class IncidentUpdate(models.Model):
 
     def clean(self):
         check_text(self, lines=["headline"], texts=["body"])
+        check_times(self)
         if self.incident_id and self.status not in self.incident.status_choices():
             raise ValidationError({"status": self.incident.status_error(self.status)})
         if not self.body.strip() and not self.headline.strip():

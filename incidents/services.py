@@ -139,22 +139,17 @@ def update_post(
         status=status,
         headline=headline.strip(),
         body=body,
-        body_html=render_markdown(body),
+        impact=impact or "",
         published_at=published_at,
         is_draft=is_draft,
         notify=notify,
         author=author,
     )
     update.full_clean()
-    new_impact = impact is not None and impact != incident.impact
-    if new_impact:
-        incident.impact = impact
-        incident.full_clean()
+    update.body_html = render_markdown(body)  # once the body is known to be text it can hold
     with transaction.atomic():
         update.save()
         audit.saved(update, before=None, actor=author, extra=_changes_in_words(component_changes))
-        if new_impact:
-            incident.save(update_fields=["impact", "updated_at"])
         for component, new_status in component_changes.items():
             ComponentStatusChange.objects.create(
                 component=component,
@@ -166,9 +161,7 @@ def update_post(
         if component_changes:
             incident.components.add(*component_changes)
         if update.is_published:
-            _go_live(update)
-            _changed()
-        elif new_impact:
+            _go_live(update, actor=author)
             _changed()
         # A draft or a post for later changes nothing public until it goes live.
     return update
@@ -181,6 +174,7 @@ def update_edit(
     status: str | None = None,
     body: str | None = None,
     headline: str | None = None,
+    impact: str | None = None,
     published_at: datetime.datetime | None = None,
     is_draft: bool | None = None,
     notify: bool | None = None,
@@ -188,27 +182,33 @@ def update_edit(
     """Edit a post; publishing a draft (is_draft=False) makes it go live."""
     if is_draft and update.went_live_at:
         raise ValidationError("A published post cannot go back to draft; delete it instead.")
+    if impact is not None and update.went_live_at and impact != _stored_impact(update):
+        raise ValidationError(
+            "This post's impact was applied when it went live; change the incident's impact "
+            "instead."
+        )
     # From the database: the admin's form has already changed the instance.
     was_published = IncidentUpdate.objects.published().filter(pk=update.pk).exists()
     for name, value in [
         ("status", status),
         ("body", body),
         ("headline", headline.strip() if headline is not None else None),
+        ("impact", impact),
         ("published_at", published_at),
         ("is_draft", is_draft),
         ("notify", notify),
     ]:
         if value is not None:
             setattr(update, name, value)
-    update.body_html = render_markdown(update.body)
     update.full_clean()
+    update.body_html = render_markdown(update.body)
     with transaction.atomic():
         before = audit.stored(update)
         update.save()
         audit.saved(update, before=before, actor=actor)
         update.component_changes.update(changed_at=update.published_at)
         if update.is_published and update.went_live_at is None:
-            _go_live(update)
+            _go_live(update, actor=actor)
         elif update.is_published or was_published:
             _incident_refresh(update.incident)
         else:
@@ -307,13 +307,15 @@ def group_delete(*, group: ComponentGroup, actor=None) -> None:
 def updates_release_due() -> int:
     """Let drafts and future-dated posts whose time has come go live (periodic job)."""
     released = 0
-    for update in IncidentUpdate.objects.live_pending().select_related("incident"):
+    # Oldest first: of posts due together, the latest one's impact is the incident's.
+    due = IncidentUpdate.objects.live_pending().select_related("incident")
+    for update in due.order_by("published_at", "id"):
         with transaction.atomic():
             locked = IncidentUpdate.objects.select_for_update().filter(
                 pk=update.pk, went_live_at=None
             )
             if locked.exists():
-                _go_live(update)
+                _go_live(update, actor=None)
                 _changed()
                 released += 1
     return released
@@ -370,16 +372,37 @@ def _changes_in_words(component_changes) -> dict[str, str]:
     return {"component_changes": words}
 
 
-def _go_live(update: IncidentUpdate) -> None:
-    """Apply a visible post's effects: component statuses, the incident's state, mail."""
+def _go_live(update: IncidentUpdate, *, actor) -> None:
+    """Apply a visible post's effects: component statuses, the incident's impact and
+    state, mail."""
     for change in update.component_changes.select_related("component"):
         _apply_component_change(change)
     update.went_live_at = timezone.now()
     update.save(update_fields=["went_live_at"])
+    _apply_impact(update, actor=actor)
     _incident_refresh(update.incident)
     if update.notify:
         # The one call from incidents into subscribers: the followers' outbox entry.
         notification_schedule(update=update)
+
+
+def _apply_impact(update: IncidentUpdate, *, actor) -> None:
+    incident = update.incident
+    if not update.impact or update.impact == incident.impact:
+        return
+    later = incident.updates.filter(
+        went_live_at__isnull=False, published_at__gt=update.published_at
+    ).exclude(impact="")
+    if later.exists():
+        return  # backfilled history: a later post has set the impact since
+    before = audit.snapshot(incident)
+    incident.impact = update.impact
+    incident.save(update_fields=["impact", "updated_at"])
+    audit.saved(incident, before=before, actor=actor)
+
+
+def _stored_impact(update: IncidentUpdate) -> str:
+    return IncidentUpdate.objects.filter(pk=update.pk).values_list("impact", flat=True).get()
 
 
 def _apply_component_change(change: ComponentStatusChange) -> None:
@@ -537,7 +560,7 @@ def update_import(
             raise ValidationError({"id": f"“{public_id}” is a post of another incident."})
         before = update and audit.snapshot(update)
         update = update or IncidentUpdate(public_id=public_id, incident=incident)
-        update.status, update.body, update.body_html = status, body, render_markdown(body)
+        update.status, update.body = status, body
         # A post needs a message or a headline; Statuspage allows a bare status change.
         update.headline = "" if body.strip() else IncidentStatus(status).label
         update.published_at, update.created_at = display_at, created_at
@@ -545,6 +568,7 @@ def update_import(
         # Marked live so that the release job never applies its changes to the components.
         update.went_live_at = update.went_live_at or timezone.now()
         update.full_clean()
+        update.body_html = render_markdown(body)
         update.save()
         audit.saved(update, before=before, actor=None)
         update.component_changes.all().delete()

@@ -4,6 +4,10 @@ Staff who enrolled a device (django-otp's TOTP plugin) must give its code with t
 password; the others log in with the password alone. Each user enrolls, and may turn
 it off again, on the admin page "Two-factor authentication"; an administrator can
 remove a lost device with `manage.py two_factor USERNAME --disable`.
+
+A failed log-in gets one answer, whatever failed (the password, a missing, wrong or
+too early code), and counts for django-axes: otherwise "the code is missing" would
+tell whoever is guessing that the password was right.
 """
 
 import logging
@@ -25,6 +29,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 logger = logging.getLogger(__name__)
 DEVICE_NAME = "Authenticator app"
+LOGIN_FAILED = (
+    "Please enter the correct %(username)s and password for a staff account and, if you "
+    "use two-factor log-in, the current code from your app."
+)
 
 
 def is_satisfied(user) -> bool:
@@ -33,11 +41,16 @@ def is_satisfied(user) -> bool:
     return bool(verified and verified()) or not django_otp.user_has_device(user)
 
 
+class _CodeInput(forms.TextInput):
+    def format_value(self, value):
+        return None  # a code is good for one try: a refused form never shows it again
+
+
 def _code_field(**kwargs):
     return forms.CharField(
         label="Authentication code",
         max_length=16,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        widget=_CodeInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
         **kwargs,
     )
 
@@ -57,8 +70,11 @@ def _check_code(device: TOTPDevice, code: str) -> str | None:
 class LoginForm(AdminAuthenticationForm):
     """The admin log-in: a password, and the app's code for users who enrolled one."""
 
+    error_messages = AdminAuthenticationForm.error_messages | {"invalid_login": LOGIN_FAILED}
     otp_token = _code_field(
-        required=False, help_text="Only if you turned on two-factor authentication."
+        required=False,
+        help_text="Only if you turned on two-factor authentication. After a wrong code, "
+        "wait a few seconds for the next one.",
     )
 
     def clean(self):
@@ -68,17 +84,14 @@ class LoginForm(AdminAuthenticationForm):
         if not device:
             return cleaned
         code = cleaned.get("otp_token") or ""
-        problem = (
-            "Enter the code from your authenticator app." if not code else _check_code(device, code)
-        )
-        if problem:
-            if code:
-                # A wrong code counts as a failed log-in for the throttle (django-axes).
-                user_login_failed.send(
-                    sender=__name__, credentials={"username": user.get_username()},
-                    request=self.request,
-                )  # fmt: skip
-            raise forms.ValidationError(problem, code="otp")
+        if not code or _check_code(device, code):
+            # The answer and the count of a wrong password (django-axes), not a hint.
+            user_login_failed.send(
+                sender=__name__, credentials={"username": user.get_username()},
+                request=self.request,
+            )  # fmt: skip
+            self.user_cache = None
+            raise self.get_invalid_login_error()
         user.otp_device = device  # django_otp marks the session verified at login
         return cleaned
 

@@ -1,5 +1,6 @@
 """The followers' mail: each one a subject, a plain-text and an HTML template under
-templates/emails/, rendered by `build_email`.
+templates/emails/, rendered by `build_email`. Only the HTML is HTML-escaped: a subject
+and a text/plain part are text, so "R&D <net>" stays as it is.
 
 A post goes to many followers, and building a MIME message costs more than sending
 it, so a post's mail is composed once, with placeholders where each follower's
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.template import Context, engines
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import punycode
@@ -49,16 +51,23 @@ class OutgoingMail:
 
 def build_email(name, context):
     """Render one mail's subject, plain text and HTML from templates/emails/<name>*."""
-    subject = " ".join(render_to_string(f"emails/{name}_subject.txt", context).split())
-    text = render_to_string(f"emails/{name}.txt", context)
+    subject = " ".join(_render_text(f"emails/{name}_subject.txt", context).split())
+    text = _render_text(f"emails/{name}.txt", context)
     html = render_to_string(f"emails/{name}.html", context)
     return subject, text, html
 
 
+def _render_text(name, context):
+    """Render a template of plain text: never auto-escaped, whatever the template says."""
+    template = engines["django"].engine.get_template(name)
+    return template.render(Context(context, autoescape=False))
+
+
 def _fits_8bit(text):
     # SMTP lines are at most 998 bytes; longer ones would need quoted-printable, which
-    # could split a placeholder.
-    return all(len(line.encode()) <= 990 for line in text.splitlines())
+    # could split a placeholder. Lines as SMTP counts them: bytes between line feeds
+    # (str.splitlines() also breaks at U+2028 and other characters SMTP does not).
+    return all(len(line) <= 990 for line in text.encode().split(b"\n"))
 
 
 def compose(*, subject, text, html, to, headers) -> bytes:

@@ -21,6 +21,7 @@ class SMTPSink:
 
     def __init__(self, *, refuse=None, delay=0.0):
         self.messages = []
+        self.raw = []  # (recipients, the DATA bytes exactly as received)
         self.refused = 0
         self.refuse = refuse
         self.delay = delay
@@ -50,6 +51,7 @@ class SMTPSink:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self._lock:
             self.messages.append((tuple(envelope.rcpt_tos), message))
+            self.raw.append((tuple(envelope.rcpt_tos), envelope.original_content))
         if self.delay:
             await asyncio.sleep(self.delay)
         return "250 OK"
@@ -72,6 +74,10 @@ class SMTPSink:
     def to(self, address):
         with self._lock:
             return [m for rcpts, m in self.messages if address in rcpts]
+
+    def raw_to(self, address):
+        with self._lock:
+            return [data for rcpts, data in self.raw if address in rcpts]
 
     def messages_for_all(self):
         with self._lock:

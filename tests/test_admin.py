@@ -111,6 +111,27 @@ def test_editing_a_post_in_the_admin_rerenders_it_and_shows_the_rendering(operat
     assert update.incident.status == "identified"
 
 
+def test_a_drafts_impact_is_edited_in_the_admin_and_applied_when_it_is_published(
+    operator_client,
+):
+    incident = open_incident().incident
+    draft = services.update_post(
+        incident=incident, status="identified", body="x", impact="major", is_draft=True
+    )
+    url = reverse("admin:incidents_incidentupdate_change", args=[draft.pk])
+    form = {"status": "identified", "headline": "", "body": "x", "impact": "critical",
+            "is_draft": "on", "notify": "on",
+            "published_at_0": draft.published_at.strftime("%Y-%m-%d"),
+            "published_at_1": draft.published_at.strftime("%H:%M:%S")}  # fmt: skip
+    assert operator_client.post(url, form).status_code == 302
+    assert IncidentUpdate.objects.get(pk=draft.pk).impact == "critical"
+    assert Incident.objects.get(pk=incident.pk).impact == "minor"
+    assert operator_client.post(url, form | {"is_draft": ""}).status_code == 302
+    assert Incident.objects.get(pk=incident.pk).impact == "critical"
+    page = operator_client.get(url).content.decode()
+    assert 'name="impact"' not in page  # applied: edited on the incident from now on
+
+
 def test_deleting_a_post_in_the_admin_removes_it_from_the_page(operator_client, client):
     update = open_incident(headline="Oops, wrong page")
     services.update_post(incident=update.incident, status="identified", body="Keep me")

@@ -5,9 +5,9 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 
 from incidents import audit, services
-from incidents.models import AuditEntry, Component, ComponentGroup
+from incidents.models import AuditEntry, Component, ComponentGroup, IncidentUpdate
 
-from .conftest import open_incident
+from .conftest import ago, later, open_incident
 
 pytestmark = pytest.mark.django_db
 
@@ -179,3 +179,30 @@ def test_bulk_deletes_in_the_admin_go_through_the_services_one_by_one(operator_c
     deleted = AuditEntry.objects.filter(action="deleted", object_type="incident")
     assert sorted(deleted.values_list("object_label", flat=True)) == ["First", "Second"]
     assert all(entry.actor_name == "olivia" for entry in deleted)
+
+
+def test_a_posts_impact_is_recorded_on_the_post_and_on_the_incident_when_it_goes_live(operator):
+    incident = open_incident(title="Outage").incident
+    draft = services.update_post(
+        incident=incident, status="identified", body="x", impact="critical", is_draft=True,
+        author=operator,
+    )  # fmt: skip
+    post = AuditEntry.objects.get(object_type="update", object_id=draft.public_id)
+    assert post.changes["impact"] == [None, "Critical"]
+    assert not AuditEntry.objects.filter(object_type="incident", action="edited").exists()
+    services.update_edit(update=draft, actor=operator, is_draft=False)
+    entry = AuditEntry.objects.get(object_type="incident", action="edited")
+    assert (entry.actor_name, entry.object_label) == ("olivia", "Outage")
+    assert entry.changes == {"impact": ["Minor", "Critical"]}
+
+
+def test_an_impact_released_by_the_worker_is_recorded_without_a_person(operator):
+    incident = open_incident(title="Outage").incident
+    update = services.update_post(
+        incident=incident, status="identified", body="x", impact="major",
+        published_at=later(minutes=5), author=operator,
+    )  # fmt: skip
+    IncidentUpdate.objects.filter(pk=update.pk).update(published_at=ago(seconds=1))
+    services.updates_release_due()
+    entry = AuditEntry.objects.get(object_type="incident", action="edited")
+    assert entry.actor_name == "" and entry.changes == {"impact": ["Minor", "Major"]}

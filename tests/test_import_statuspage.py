@@ -1,11 +1,16 @@
+import contextlib
 import copy
 import datetime
 import functools
 import json
+import os
 import re
 import socket
+import subprocess
+import sys
 import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+import time
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
 from pathlib import Path
 
@@ -32,6 +37,8 @@ SITE = Path(__file__).parent / "fixtures" / "statuspage"
 DOCUMENTS = SITE / "api" / "v2"
 TIME_KEYS = ["created_at", "updated_at", "started_at", "monitoring_at", "resolved_at"]
 UPDATE_TIME_KEYS = ["created_at", "updated_at", "display_at"]
+# The test servers are on loopback: tests whose point is not that refusal allow it.
+ALLOW_PRIVATE = "--allow-private"
 
 
 def source(name):
@@ -119,7 +126,7 @@ def test_old_links_keep_their_meaning(client):
 
 
 def test_a_page_base_url_brings_in_everything(client, statuspage_site):
-    out, _ = run(statuspage_site)
+    out, _ = run(statuspage_site, ALLOW_PRIVATE)
     assert "Import complete." in out
     assert counts()[:4] == [2, 4, 5, 13]
     data = get_json(client, "/api/v2/summary.json", "summary.json")
@@ -132,13 +139,13 @@ def test_a_page_base_url_brings_in_everything(client, statuspage_site):
 
 
 def test_the_same_base_url_with_api_v2_or_a_slash_works(statuspage_site):
-    run(f"{statuspage_site}/api/v2/")
-    run(f"{statuspage_site}/")
+    run(f"{statuspage_site}/api/v2/", ALLOW_PRIVATE)
+    run(f"{statuspage_site}/", ALLOW_PRIVATE)
     assert counts()[:4] == [2, 4, 5, 13]
 
 
 def test_one_document_by_url(statuspage_site):
-    run(f"{statuspage_site}/api/v2/summary.json")
+    run(f"{statuspage_site}/api/v2/summary.json", ALLOW_PRIVATE)
     assert set(Incident.objects.values_list("public_id", flat=True)) == {
         "inc0errors01",
         "mnt0switch01",
@@ -159,10 +166,10 @@ def test_components_keep_their_groups_statuses_and_details(db):
 
 
 def test_importing_twice_creates_nothing_new_and_keeps_ids(statuspage_site):
-    run(statuspage_site)
+    run(statuspage_site, ALLOW_PRIVATE)
     before = counts()
     ids = sorted(Incident.objects.values_list("public_id", flat=True))
-    out, _ = run(statuspage_site)
+    out, _ = run(statuspage_site, ALLOW_PRIVATE)
     assert counts() == before
     assert sorted(Incident.objects.values_list("public_id", flat=True)) == ids
     assert "created" not in out and "0 new" in out
@@ -189,7 +196,7 @@ def test_a_later_import_refreshes_what_changed(write_json):
 
 
 def test_dry_run_writes_nothing_and_says_what_it_would_do(statuspage_site):
-    out, _ = run(statuspage_site, "--dry-run")
+    out, _ = run(statuspage_site, ALLOW_PRIVATE, "--dry-run")
     assert counts() == [0, 0, 0, 0, 0]
     assert "would create group 'Europe' (eu0grp000001)" in out
     assert "would create component 'API (North America)' (us0api000001)" in out
@@ -203,7 +210,7 @@ def test_dry_run_writes_nothing_and_says_what_it_would_do(statuspage_site):
 
 
 def test_imported_posts_mail_nobody_and_history_leaves_statuses_alone(statuspage_site):
-    run(statuspage_site)
+    run(statuspage_site, ALLOW_PRIVATE)
     assert not Notification.objects.exists()
     assert not IncidentUpdate.objects.filter(notify=True).exists()
     assert not IncidentUpdate.objects.live_pending().exists()
@@ -363,20 +370,20 @@ def test_a_missing_file_or_another_scheme_is_refused_clearly(tmp_path):
 
 def test_http_errors_name_the_url_and_status(statuspage_site):
     with pytest.raises(CommandError, match=r"/api/v2/nothing.json: HTTP 404"):
-        run(f"{statuspage_site}/api/v2/nothing.json")
+        run(f"{statuspage_site}/api/v2/nothing.json", ALLOW_PRIVATE)
     with pytest.raises(CommandError, match=r"/api/v2/components.json: HTTP 404"):
-        run(f"{statuspage_site}/no-such-page")
+        run(f"{statuspage_site}/no-such-page", ALLOW_PRIVATE)
 
 
 def test_an_unreachable_host_is_a_clear_error(db):
     with pytest.raises(CommandError, match=r"http://127.0.0.1:9/incidents.json: .*refused"):
-        run("http://127.0.0.1:9/incidents.json")
+        run("http://127.0.0.1:9/incidents.json", ALLOW_PRIVATE)
 
 
 def test_oversized_sources_are_refused(statuspage_site, monkeypatch):
     monkeypatch.setattr(importer, "MAX_BYTES", 1000)
     with pytest.raises(CommandError, match="larger than"):
-        run(f"{statuspage_site}/api/v2/incidents.json")
+        run(f"{statuspage_site}/api/v2/incidents.json", ALLOW_PRIVATE)
     with pytest.raises(CommandError, match="larger than"):
         run(DOCUMENTS / "incidents.json")
 
@@ -411,7 +418,7 @@ def test_a_server_that_never_answers_times_out(monkeypatch):
         silent.listen()
         url = f"http://127.0.0.1:{silent.getsockname()[1]}/api/v2/incidents.json"
         with pytest.raises(CommandError, match=r"no answer within 0\.5 seconds"):
-            run(url)
+            run(url, ALLOW_PRIVATE)
 
 
 class RedirectToFtp(SimpleHTTPRequestHandler):
@@ -431,8 +438,217 @@ def test_a_redirect_off_the_web_is_refused(monkeypatch, db):
     try:
         url = f"http://127.0.0.1:{server.server_port}/api/v2/incidents.json"
         with pytest.raises(CommandError, match=r"HTTP 302 a redirect to ftp://.*only http"):
-            run(url)
+            run(url, ALLOW_PRIVATE)
     finally:
         server.shutdown()
         server.server_close()
+    assert counts() == [0, 0, 0, 0, 0]
+
+
+# Input that Python's own readers choke on: one line, never a traceback, nothing written.
+
+VALID_COMPONENT = {
+    "id": "cmp000000001", "name": "API", "status": "operational", "description": None,
+    "created_at": "2026-01-01T00:00:00Z",
+}  # fmt: skip
+POISON = {
+    "deep nesting": (
+        b'{"incidents": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        "nested too deeply to read",
+    ),
+    "a 5,000-digit number": (
+        b'{"components": [{"position": ' + b"7" * 5000 + b"}]}",
+        "holds a number too long to read",
+    ),
+    "a lone surrogate": (
+        json.dumps({"components": [VALID_COMPONENT | {"name": "A\ud800PI"}]}).encode(),
+        "components[0].name: A lone surrogate (U+D800, not a character) is not allowed here.",
+    ),
+    "a year-9999 time with an offset": (
+        json.dumps(
+            {"components": [VALID_COMPONENT | {"created_at": "9999-12-31T23:59:59-05:00"}]}
+        ).encode(),
+        "components[0].created_at: 9999-12-31T23:59:59-05:00 is out of range",
+    ),
+}
+
+
+@pytest.mark.parametrize(("content", "message"), POISON.values(), ids=POISON.keys())
+def test_input_that_breaks_pythons_readers_is_a_one_line_error(tmp_path, content, message):
+    path = tmp_path / "poison.json"
+    path.write_bytes(content)
+    for dry_run in (["--dry-run"], []):
+        with pytest.raises(CommandError) as error:
+            run(path, *dry_run)
+        assert message in str(error.value) and "\n" not in str(error.value)
+    assert counts() == [0, 0, 0, 0, 0]
+
+
+def test_the_command_shows_no_traceback_from_the_shell(tmp_path):
+    env = os.environ | {"DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)
+    for name, (content, message) in POISON.items():
+        path = tmp_path / "poison.json"
+        path.write_bytes(content)
+        result = subprocess.run(
+            [*manage, "import_statuspage", str(path)], capture_output=True, text=True, env=env
+        )
+        assert result.returncode == 1, name
+        assert result.stderr.startswith("CommandError: Nothing was imported."), name
+        assert result.stderr.count("\n") == 1 and message in result.stderr, name
+
+
+# Fetching: public addresses only (unless --allow-private), one deadline for everything.
+
+
+class CountingServer:
+    """A real HTTP server on a loopback address that counts the requests it answers."""
+
+    def __init__(self, handler, host="127.0.0.1"):
+        self.requests = 0
+        outer = self
+
+        class Counted(handler):
+            def parse_request(self):
+                parsed = super().parse_request()
+                outer.requests += parsed  # before answering: the client may be quicker
+                return parsed
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer((host, 0), Counted)
+        self.server.outer = self
+        self.url = f"http://{host}:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def serve():
+    servers = []
+
+    def start(handler, host="127.0.0.1"):
+        servers.append(CountingServer(handler, host))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+class ServesIncidents(SimpleHTTPRequestHandler):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, directory=str(SITE), **kwargs)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_a_url_on_a_private_network_is_refused_before_any_request(serve, host):
+    site = serve(ServesIncidents)
+    url = site.url.replace("127.0.0.1", host) + "/api/v2/incidents.json"
+    with pytest.raises(CommandError) as error:
+        run(url)
+    assert "a loopback address: the import reads only from public addresses" in str(error.value)
+    assert "--allow-private" in str(error.value)
+    assert site.requests == 0 and counts() == [0, 0, 0, 0, 0]
+    run(url, "--allow-private")  # named on purpose: imported
+    assert site.requests == 1 and counts()[2] == len(source("incidents.json")["incidents"])
+
+
+@pytest.mark.parametrize(
+    ("address", "refused"),
+    [
+        ("127.0.0.1", "127.0.0.1 is a loopback address"),
+        ("::1", "::1 is a loopback address"),
+        ("::ffff:127.0.0.1", "::ffff:127.0.0.1 is a loopback address"),
+        ("0.0.0.0", "0.0.0.0 is the unspecified address, which reaches this machine"),
+        ("10.1.2.3", "10.1.2.3 is a private address"),
+        ("172.16.5.4", "172.16.5.4 is a private address"),
+        ("192.168.1.1", "192.168.1.1 is a private address"),
+        ("fd00::1", "fd00::1 is a private address"),
+        ("169.254.169.254", "169.254.169.254 is a link-local address"),  # cloud metadata
+        ("fe80::1", "fe80::1 is a link-local address"),
+        ("100.64.0.1", "100.64.0.1 is not a public address"),  # carrier-grade NAT
+        ("224.0.0.1", "224.0.0.1 is not a public address"),
+        ("localhost", "localhost is "),
+        ("93.184.215.14", None),
+        ("2606:4700:4700::1111", None),
+    ],
+)
+def test_which_addresses_are_not_public(address, refused):
+    # Literal addresses go through the real getaddrinfo(), as a host name would.
+    found = importer.non_public(address)
+    assert found == refused or (refused and found.startswith(refused))
+
+
+class Redirects(SimpleHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(302)
+        self.send_header("Location", self.server.outer.target)
+        self.end_headers()
+
+
+def test_a_redirect_to_another_private_address_is_refused(serve):
+    # The first host is allowed on purpose (--allow-private); the one it redirects to is
+    # another loopback address, which nobody named: it gets no request.
+    elsewhere = serve(ServesIncidents, host="127.0.0.2")
+    first = serve(Redirects)
+    first.target = f"{elsewhere.url}/api/v2/incidents.json"
+    with pytest.raises(CommandError) as error:
+        run(f"{first.url}/api/v2/incidents.json", ALLOW_PRIVATE)
+    message = str(error.value)
+    assert f"refused a redirect to {first.target}: 127.0.0.2 is a loopback address" in message
+    assert "\n" not in message
+    assert first.requests == 1 and elsewhere.requests == 0
+    assert counts() == [0, 0, 0, 0, 0]
+
+
+def test_a_redirect_within_the_named_host_is_followed(serve):
+    site = serve(ServesIncidents)
+    first = serve(Redirects)  # the same address, another port
+    first.target = f"{site.url}/api/v2/incidents.json"
+    run(f"{first.url}/old/incidents.json", ALLOW_PRIVATE)
+    assert (first.requests, site.requests) == (1, 1)
+    assert counts()[2] == len(source("incidents.json")["incidents"])
+
+
+class Drips(BaseHTTPRequestHandler):
+    """Sends a byte every 0.2 s, always within the per-read timeout, for up to 10 s."""
+
+    def do_GET(self):
+        headers = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        body = (DOCUMENTS / "incidents.json").read_bytes()
+        if self.server.outer.drip == "headers":
+            self.wfile.write(headers)
+            self.drip(b"X-Padding: " + b"x" * 1000)
+        else:
+            self.wfile.write(headers + f"Content-Length: {len(body)}\r\n\r\n".encode())
+            self.drip(body)
+
+    def drip(self, data):
+        started = time.monotonic()
+        with contextlib.suppress(OSError):  # the client hung up
+            for byte in data:
+                if time.monotonic() - started > 10:
+                    break
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(0.2)
+
+
+@pytest.mark.parametrize("drip", ["headers", "body"])
+def test_a_server_that_drips_its_answer_is_cut_off_at_the_deadline(serve, monkeypatch, drip):
+    monkeypatch.setattr(importer, "FETCH_TIMEOUT", 1)  # never reached: a byte every 0.2 s
+    monkeypatch.setattr(importer, "IMPORT_DEADLINE", 1.5)
+    site = serve(Drips)
+    site.drip = drip
+    started = time.monotonic()
+    with pytest.raises(CommandError) as error:
+        run(f"{site.url}/api/v2/incidents.json", ALLOW_PRIVATE)
+    assert "no complete answer within 1.5 seconds" in str(error.value)
+    assert time.monotonic() - started < 5
     assert counts() == [0, 0, 0, 0, 0]

@@ -6,6 +6,7 @@ import sys
 import pytest
 from django.core.management import CommandError, call_command
 
+from incidents import services
 from incidents.models import Incident, IncidentUpdate
 
 pytestmark = pytest.mark.django_db
@@ -123,8 +124,18 @@ def test_draft_backdating_and_notify_flags(db):
             "impact",
         ),
         (["--title", "X", "--status", "investigating", "--body", ""], "message or a headline"),
+        (
+            ["--title", "X", "--status", "investigating", "--body", "x",
+             "--published-at", "9999-12-31T23:59:59-05:00"],
+            "9999-12-31T23:59:59-05:00 is out of range",
+        ),
+        (
+            ["--title", "X", "--status", "scheduled", "--kind", "maintenance", "--body", "x",
+             "--scheduled-for", "0001-01-01T00:00+01:00", "--scheduled-until", "2026-01-01"],
+            "scheduled_for: 0001-01-01T00:00:00\\+01:00 is out of range",
+        ),
     ],
-)
+)  # fmt: skip
 def test_bad_input_is_one_line_error_and_changes_nothing(network, args, message):
     with pytest.raises(CommandError, match=message) as error:
         post_update(*args)
@@ -142,3 +153,16 @@ def test_command_exits_non_zero_with_a_one_line_error_from_the_shell(tmp_path):
     result = subprocess.run([*manage, *args], capture_output=True, text=True, env=env)
     assert result.returncode == 1
     assert result.stderr == "CommandError: --incident: there is no incident 'nope'.\n"
+
+
+def test_a_drafts_impact_waits_until_the_draft_is_published(client, db):
+    incident = services.incident_open(title="Outage", status="investigating", body="x").incident
+    post_update("--incident", incident.public_id, "--status", "identified", "--body", "x",
+                "--impact", "critical", "--draft")  # fmt: skip
+    incident.refresh_from_db()
+    assert incident.impact == "minor"
+    assert client.get("/api/v2/status.json").json()["status"]["indicator"] == "minor"
+    draft = incident.updates.get(is_draft=True)
+    assert draft.impact == "critical"
+    services.update_edit(update=draft, is_draft=False)
+    assert client.get("/api/v2/status.json").json()["status"]["indicator"] == "critical"

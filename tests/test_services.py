@@ -224,3 +224,91 @@ def test_moving_a_published_post_into_the_future_takes_it_off_the_incident(db):
     )
     incident.refresh_from_db()
     assert incident.status == "investigating" and incident.resolved_at is None
+
+
+# A post's impact: the incident's impact from the moment the post goes live, not before.
+
+
+def public_status(client):
+    """What the public sees of the roll-up: status.json's indicator and the badge's words."""
+    indicator = client.get("/api/v2/status.json").json()["status"]["indicator"]
+    return indicator, "Major System Outage" in client.get("/badge.svg").content.decode()
+
+
+def test_a_drafts_impact_changes_nothing_public_until_it_is_published(client, db):
+    incident = open_incident().incident  # minor
+    draft = services.update_post(
+        incident=incident, status="identified", body="x", impact="critical", is_draft=True
+    )
+    assert Incident.objects.get(pk=incident.pk).impact == "minor"
+    assert public_status(client) == ("minor", False)
+    services.update_edit(update=draft, impact="critical")  # still a draft: still nothing
+    assert Incident.objects.get(pk=incident.pk).impact == "minor"
+    services.update_edit(update=draft, is_draft=False)
+    assert Incident.objects.get(pk=incident.pk).impact == "critical"
+    assert public_status(client) == ("critical", True)
+
+
+def test_a_scheduled_posts_impact_applies_when_the_release_job_lets_it_go_live(client, db):
+    incident = open_incident().incident
+    update = services.update_post(
+        incident=incident, status="identified", body="x", impact="critical",
+        published_at=later(hours=1),
+    )  # fmt: skip
+    assert Incident.objects.get(pk=incident.pk).impact == "minor"
+    assert public_status(client) == ("minor", False)
+    IncidentUpdate.objects.filter(pk=update.pk).update(published_at=ago(seconds=1))
+    assert services.updates_release_due() == 1
+    assert Incident.objects.get(pk=incident.pk).impact == "critical"
+    assert public_status(client) == ("critical", True)
+
+
+def test_a_published_posts_impact_applies_at_once(client, db):
+    incident = open_incident().incident
+    services.update_post(incident=incident, status="identified", body="x", impact="major")
+    assert Incident.objects.get(pk=incident.pk).impact == "major"
+    assert public_status(client) == ("major", False)
+
+
+def test_deleting_a_draft_leaves_the_impact_it_would_have_set_unapplied(client, db):
+    incident = open_incident().incident
+    draft = services.update_post(
+        incident=incident, status="resolved", body="x", impact="none", is_draft=True
+    )
+    services.update_delete(update=draft)
+    assert Incident.objects.get(pk=incident.pk).impact == "minor"
+    assert public_status(client) == ("minor", False)
+
+
+def test_released_posts_set_the_impact_in_the_order_they_were_dated(db):
+    incident = open_incident().incident
+    for impact in ("major", "critical"):
+        services.update_post(
+            incident=incident, status="identified", body=impact, impact=impact,
+            published_at=later(minutes=5),
+        )  # fmt: skip
+    # Both due at once; the post saying "major" is dated later, so it has the last word.
+    due = IncidentUpdate.objects.filter(incident=incident, is_draft=False)
+    due.filter(body="major").update(published_at=ago(minutes=1))
+    due.filter(body="critical").update(published_at=ago(minutes=2))
+    assert services.updates_release_due() == 2
+    assert Incident.objects.get(pk=incident.pk).impact == "major"
+
+
+def test_a_backdated_post_does_not_override_the_current_impact(db):
+    incident = open_incident().incident
+    services.update_post(incident=incident, status="identified", body="x", impact="major")
+    services.update_post(
+        incident=incident, status="identified", body="old", impact="none",
+        published_at=ago(hours=2),
+    )  # fmt: skip
+    assert Incident.objects.get(pk=incident.pk).impact == "major"
+
+
+def test_the_impact_of_a_post_that_went_live_cannot_be_edited(db):
+    update = services.update_post(
+        incident=open_incident().incident, status="identified", body="x", impact="major"
+    )
+    with pytest.raises(ValidationError, match="change the incident's impact instead"):
+        services.update_edit(update=update, impact="critical")
+    assert Incident.objects.get(pk=update.incident.pk).impact == "major"

@@ -1,6 +1,7 @@
 """Optional two-factor log-in: staff who enrolled an authenticator app must give its code."""
 
 import io
+import re
 import time
 
 import pytest
@@ -14,6 +15,11 @@ pytestmark = pytest.mark.django_db
 LOGIN = "/admin/login/"
 SETUP = "/admin/two-factor/"
 PASSWORD = "correct horse battery"  # the operator fixture's
+# The one answer to every failed log-in: it never tells whether the password was right.
+FAILED = (
+    "Please enter the correct username and password for a staff account and, if you "
+    "use two-factor log-in, the current code from your app."
+)
 
 
 def code(device, steps_ahead=0):
@@ -45,22 +51,26 @@ def can_use_admin(client):
     return client.get("/admin/").status_code == 200
 
 
+def page_without_token(response):
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())
+
+
 def test_staff_without_a_device_log_in_with_the_password_alone(client, operator):
     assert log_in(client).status_code == 302
     assert can_use_admin(client)
 
 
-def test_enrolled_staff_are_asked_for_the_code(client, enrolled):
+def test_enrolled_staff_without_the_code_get_the_answer_of_a_wrong_password(client, enrolled):
     response = log_in(client)
     assert response.status_code == 200
-    assert "Enter the code from your authenticator app." in response.content.decode()
+    assert FAILED in response.content.decode()
     assert not can_use_admin(client)
 
 
 def test_a_wrong_code_is_refused(client, enrolled):
     response = log_in(client, wrong(enrolled))
     assert response.status_code == 200
-    assert "That code is not right." in response.content.decode()
+    assert FAILED in response.content.decode()
     assert not can_use_admin(client)
 
 
@@ -69,7 +79,32 @@ def test_the_right_code_logs_in_and_cannot_be_used_twice(client, enrolled):
     assert log_in(client, current).status_code == 302
     assert can_use_admin(client)
     replay = log_in(Client(), current)
-    assert replay.status_code == 200 and "not right" in replay.content.decode()
+    assert replay.status_code == 200 and FAILED in replay.content.decode()
+
+
+def test_no_failed_log_in_tells_whether_the_password_was_right(enrolled, settings):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
+    settings.AXES_FAILURE_LIMIT = 10  # six failures here, and none should lock the form
+    wrong_password = log_in(Client(), password="wrong")
+    wrong_password_right_code = log_in(Client(), code(enrolled), password="wrong")
+    no_code = log_in(Client())
+    wrong_code = log_in(Client(), wrong(enrolled))
+    settings.OTP_TOTP_THROTTLE_FACTOR = 10  # the next right code falls in django-otp's back-off
+    log_in(Client(), wrong(enrolled))
+    throttled = log_in(Client(), code(enrolled))
+    pages = [
+        page_without_token(response)
+        for response in (wrong_password, wrong_password_right_code, no_code, wrong_code, throttled)
+    ]
+    assert FAILED in pages[0] and pages.count(pages[0]) == len(pages), "pages differ"
+
+
+def test_a_missing_code_counts_as_a_failed_log_in_for_the_throttle(client, enrolled):
+    for _ in range(4):
+        assert log_in(Client()).status_code == 200
+    assert log_in(Client()).status_code == 429
+    assert AccessAttempt.objects.get(username="olivia").failures_since_start == 5
+    assert log_in(client, code(enrolled)).status_code == 429
 
 
 def test_a_right_code_with_a_wrong_password_is_refused(client, enrolled):
@@ -89,7 +124,7 @@ def test_wrong_codes_count_as_failed_log_ins_for_the_throttle(client, enrolled, 
 def test_repeated_wrong_codes_slow_down_further_tries(client, enrolled):
     log_in(Client(), wrong(enrolled))
     response = log_in(client, code(enrolled))  # at once: inside django-otp's back-off
-    assert "Too many wrong codes" in response.content.decode()
+    assert FAILED in response.content.decode()  # the same answer: no password oracle
     assert not can_use_admin(client)
 
 

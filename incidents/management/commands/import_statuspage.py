@@ -2,6 +2,7 @@
 
 manage.py import_statuspage https://status.example.org            # the whole page
 manage.py import_statuspage incidents.json --dry-run              # check, write nothing
+manage.py import_statuspage http://10.0.0.5 --allow-private       # a page on the local network
 """
 
 from django.conf import settings
@@ -28,10 +29,17 @@ class Command(BaseCommand):
             action="store_true",
             help="Check the source and print what would be imported; write nothing.",
         )
+        parser.add_argument(
+            "--allow-private",
+            action="store_true",
+            help="Read from a URL on a loopback, private or link-local address (an old page "
+            "on the local network). Redirects may still lead only to public addresses or "
+            "back to that host.",
+        )
 
-    def handle(self, *args, source, dry_run, **options):
+    def handle(self, *args, source, dry_run, allow_private, **options):
         try:
-            checked = importer.plan(importer.load(source))
+            checked = importer.plan(importer.load(source, allow_private=allow_private))
             lines = importer.describe(checked, dry_run=dry_run)
             if not dry_run:
                 importer.apply(checked)

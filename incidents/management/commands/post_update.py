@@ -17,6 +17,7 @@ from django.utils.dateparse import parse_datetime
 
 from incidents import services
 from incidents.models import Component, Incident, IncidentKind
+from incidents.validators import validate_line
 
 
 def _shown(value: str) -> str:
@@ -47,7 +48,10 @@ def _component_changes(pairs):
         if not sep or not name:
             raise CommandError(f"--component: {_shown(pair)} is not NAME=STATUS.")
         try:
+            validate_line(name)  # no component has such a name; the database cannot take it
             component = Component.objects.get(name__iexact=name.strip())
+        except ValidationError as error:
+            raise CommandError(f"--component: {error.messages[0]}") from None
         except Component.DoesNotExist:
             raise CommandError(
                 f"--component: there is no component named {_shown(name)}."
