@@ -11,7 +11,7 @@ from django.db import transaction
 from incidents.models import Component
 
 from . import services
-from .forms import normalize_email
+from .addresses import normalize_email
 
 MAX_ROWS = 1_000_000
 

@@ -15,6 +15,7 @@ from incidents.models import Component, ComponentGroup, IncidentUpdate
 from statuspage import public_cache
 
 from . import tasks
+from .addresses import normalize_email
 from .models import Delivery, DeliveryKind, DeliveryState, Notification, Subscriber
 from .tokens import CONFIRM_MAX_AGE
 
@@ -33,8 +34,10 @@ def subscriber_subscribe(
     """Sign up an address, or remind a pending one; a confirmation mail is queued.
 
     A confirmed follower is left as is (the caller's response must not tell the
-    difference): its scope changes only through its own signed link.
+    difference): its scope changes only through its own signed link. A bad address
+    raises ValidationError.
     """
+    email = normalize_email(email)
     with transaction.atomic():
         subscriber, _ = Subscriber.objects.select_for_update().get_or_create(email=email)
         if subscriber.is_confirmed:
@@ -100,6 +103,7 @@ def subscribers_expire_pending() -> int:
 
 def subscriber_import(*, email: str, components: Iterable[Component] = ()) -> bool:
     """Add an already-confirmed follower (from the old blog); False if already known."""
+    email = normalize_email(email)
     with transaction.atomic():
         subscriber, created = Subscriber.objects.get_or_create(
             email=email, defaults={"confirmed_at": timezone.now(), "imported": True}

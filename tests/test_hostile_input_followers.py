@@ -11,7 +11,7 @@ from django.test import override_settings
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from subscribers.forms import normalize_email
+from subscribers.addresses import normalize_email
 from subscribers.models import Subscriber
 from subscribers.tokens import CONFIRM_SALT, MANAGE_SALT, confirm_token, manage_token
 

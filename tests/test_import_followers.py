@@ -121,3 +121,11 @@ def test_the_admin_shows_per_post_mail_counts(operator_client, db):
     assert '<td class="field-sent">2</td>' in html
     assert '<td class="field-pending">1</td>' in html
     assert f"state__exact={DeliveryState.FAILED}" in html
+
+
+def test_an_address_that_grows_when_lower_cased_is_an_invalid_row(tmp_path):
+    grows = "a@" + ".".join(["\u0130" * 60] * 4) + ".com"
+    out, err = run(tmp_path, f"email\n{grows}\nada@example.org\n")
+    assert out.strip() == "1 imported, 0 duplicates skipped, 1 invalid skipped"
+    assert "line 2: invalid address" in err
+    assert list(Subscriber.objects.values_list("email", flat=True)) == ["ada@example.org"]

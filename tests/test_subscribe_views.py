@@ -9,7 +9,7 @@ from django.urls import reverse
 from subscribers.models import Delivery, DeliveryKind, Subscriber
 from subscribers.tokens import CONFIRM_SALT, confirm_token, manage_token
 
-from .conftest import follower
+from .conftest import follower, row_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -82,6 +82,28 @@ def test_bad_addresses_get_the_form_back_with_a_message(client, email):
         or "required" in response.content.decode()
     )
     assert not Subscriber.objects.exists()
+
+
+# 249 characters as typed; 489 lower-cased ("İ" becomes "i" and a combining dot), more than
+# the column holds: PostgreSQL refused the row, and the error passed for a database outage.
+GROWS_WHEN_LOWER_CASED = "a@" + ".".join(["İ" * 60] * 4) + ".com"
+
+
+def test_an_address_that_grows_when_lower_cased_is_refused_and_disturbs_nobody(
+    public_store, network
+):
+    visitor = Client(raise_request_exception=False)  # as in production: errors are pages
+    assert "may be out of date" not in visitor.get("/").content.decode()
+    before = row_counts()
+    response = subscribe(visitor, GROWS_WHEN_LOWER_CASED)
+    assert response.status_code == 400
+    assert "Enter a valid email address." in response.content.decode()
+    assert row_counts() == before
+    # Nothing public changed: no "database down", no paused sign-ups for others.
+    assert public_store.cache.get(public_store.DATABASE_DOWN_KEY) is None
+    page = Client().get("/").content.decode()
+    assert "may be out of date" not in page and "Subscriptions are paused" not in page
+    assert subscribe(Client(), "other@example.org").status_code == 302
 
 
 def test_the_honeypot_looks_like_success_and_does_nothing(client):
