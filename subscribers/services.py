@@ -4,10 +4,12 @@ Like incidents.services, nothing here sends mail: each function writes rows (a
 Delivery is one mail to send) in one transaction, and the worker delivers them.
 """
 
+import contextlib
 import datetime
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -16,13 +18,61 @@ from statuspage import public_cache
 
 from . import tasks
 from .addresses import normalize_email
-from .models import Delivery, DeliveryKind, DeliveryState, Notification, Subscriber
+from .models import Delivery, DeliveryKind, DeliveryState, Notification, SignUp, Subscriber
 from .tokens import CONFIRM_MAX_AGE
 
 
 def _follower_count_changed():
     # "Join N other followers" is on every public page.
     transaction.on_commit(public_cache.changed)
+
+
+def sign_up_record(
+    *,
+    email: str,
+    components: Iterable[Component] = (),
+    groups: Iterable[ComponentGroup] = (),
+) -> SignUp:
+    """Record a sign-up for the worker to act on (`sign_up_process`).
+
+    The same statements whatever the address: the answer to a sign-up must not take
+    longer for a new address than for a follower. A bad address raises ValidationError.
+    """
+    with transaction.atomic():
+        sign_up = SignUp.objects.create(
+            email=normalize_email(email),
+            component_ids=[c.pk for c in components],
+            group_ids=[g.pk for g in groups],
+        )
+        transaction.on_commit(lambda: tasks.process_sign_up.enqueue(sign_up.pk))
+    return sign_up
+
+
+def sign_up_process(*, sign_up_id: int) -> bool:
+    """Act on a recorded sign-up once: subscribe (or remind), then forget the record.
+
+    Safe to run twice or in two workers at once: the record is locked, acted on and
+    deleted in one transaction, so whoever comes second finds nothing to do.
+    """
+    with transaction.atomic():
+        sign_up = SignUp.objects.select_for_update(skip_locked=True).filter(pk=sign_up_id).first()
+        if sign_up is None:
+            return False
+        # An address the checks refuse now (they grew stricter since) is dropped.
+        with contextlib.suppress(ValidationError):
+            subscriber_subscribe(
+                email=sign_up.email,
+                components=Component.objects.filter(pk__in=sign_up.component_ids),
+                groups=ComponentGroup.objects.filter(pk__in=sign_up.group_ids),
+            )
+        sign_up.delete()
+    return True
+
+
+def sign_ups_process_due() -> int:
+    """Act on sign-ups left behind (a task lost in a crash, for one); periodic job."""
+    ids = list(SignUp.objects.values_list("pk", flat=True)[:1000])  # the rest next time
+    return sum(sign_up_process(sign_up_id=pk) for pk in ids)
 
 
 def subscriber_subscribe(

@@ -47,12 +47,13 @@ def subscribe(request):
         response = render(request, "subscribers/rate_limited.html", status=429)
         response["Retry-After"] = "3600"
         return response
-    services.subscriber_subscribe(
+    # The same answer, after the same work, whether the address was new, pending or
+    # already following: the worker acts on the sign-up.
+    services.sign_up_record(
         email=email,
         components=form.cleaned_data["components"],
         groups=form.cleaned_data["groups"],
     )
-    # The same answer whether the address was new, pending or already following.
     return redirect("subscribers:thanks")
 
 
