@@ -17,6 +17,7 @@ from incidents.models import Component
 
 from . import services
 from .addresses import normalize_email
+from .spreadsheets import cell_value
 
 MAX_ROWS = 1_000_000
 BATCH_SIZE = 1000
@@ -89,8 +90,9 @@ def _check_shape(text):
 def _follower(row, line, components, report):
     """(address, component ids) of a valid row; None, counted and told, for another."""
     try:
-        email = normalize_email(row.get("email") or "")
-        names = (row.get("components") or "").replace(";", ",").split(",")
+        # A file exported from here has spreadsheet-safe cells (subscribers.spreadsheets).
+        email = normalize_email(cell_value(row.get("email") or ""))
+        names = cell_value(row.get("components") or "").replace(";", ",").split(",")
         return email, sorted({components[name.strip().lower()] for name in names if name.strip()})
     except ValidationError:
         report.problems.append(f"line {line}: invalid address {row.get('email')!r}")

@@ -1,3 +1,4 @@
+import csv
 import io
 import threading
 from contextlib import contextmanager
@@ -242,3 +243,57 @@ def test_a_post_made_during_an_import_goes_in_between_its_batches(tmp_path):
         thread.join()
     assert 0 < followers_at_post[0] < rows
     assert Subscriber.objects.count() == rows
+
+
+# Exports open in spreadsheets: no cell may run as a formula.
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def exported_rows(operator_client):
+    export = operator_client.get(reverse("admin:subscribers_export"))
+    text = b"".join(export.streaming_content).decode()
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+def test_the_export_hands_a_spreadsheet_no_formula(operator_client, db):
+    from incidents.models import Component
+
+    names = ['=HYPERLINK("http://evil.example","x")', "@SUM(1)", "+1", "-1", "\tTab", "\rCR"]
+    for name in names:  # as stored: a component may come from an imported page
+        Component.objects.create(name=name)
+    addresses = ["=1+2@example.org", "+33@example.org", "-x@example.org", "'q@example.org"]
+    for address in addresses:
+        follower(address, components=Component.objects.filter(name=names[0]))
+    follower("plain@example.org", components=Component.objects.filter(name__in=names[1:]))
+
+    header, *rows = exported_rows(operator_client)
+    assert header == ["email", "state", "created_at", "components"]
+    cells = [cell for row in rows for cell in row]
+    assert not [cell for cell in cells if cell.startswith(FORMULA_STARTS)]
+    assert sorted(row[0] for row in rows) == [
+        "''q@example.org", "'+33@example.org", "'-x@example.org", "'=1+2@example.org",
+        "plain@example.org",
+    ]  # fmt: skip
+    assert {row[3] for row in rows if row[0] != "plain@example.org"} == {"'" + names[0]}
+    [plain] = [row[3] for row in rows if row[0] == "plain@example.org"]
+    assert plain[0] == "'" and set(plain[1:].split(";")) == set(names[1:])
+
+
+def test_an_exported_file_imports_as_it_was(tmp_path, operator_client, db):
+    from incidents.models import Component
+
+    component = Component.objects.create(name="=Core")
+    for address in ["=1+2@example.org", "'q@example.org", "plain@example.org"]:
+        follower(address, components=[component])
+    exported = io.StringIO()
+    csv.writer(exported).writerows(exported_rows(operator_client))
+    text = exported.getvalue()
+    Subscriber.objects.all().delete()
+    out, _ = run_import(tmp_path, text)
+    assert out.strip() == "3 imported, 0 duplicates skipped, 0 invalid skipped"
+    for subscriber in Subscriber.objects.all():
+        assert list(subscriber.components.all()) == [component]
+    assert sorted(Subscriber.objects.values_list("email", flat=True)) == [
+        "'q@example.org", "=1+2@example.org", "plain@example.org",
+    ]  # fmt: skip
