@@ -128,20 +128,26 @@ def main(argv=None):
         bare_after = bare_insert(addresses)
         bare = (bare_before + bare_after) / 2
 
-        print(
-            f"  bare bulk_create, {len(addresses)} rows:   {bare:6.1f} s "
-            f"(before {bare_before:.1f}, after {bare_after:.1f})"
+        rate, median, longest = args.rows / elapsed, statistics.median(waits), max(waits)
+        figure(
+            f"bare bulk_create, {len(addresses)} rows:",
+            f"{bare:6.1f} s (before {bare_before:.1f}, after {bare_after:.1f})",
         )
-        print(
-            f"  import_followers, {args.rows} rows: {elapsed:6.1f} s total, "
-            f"{args.rows / elapsed:.0f} rows/s = {elapsed / bare:.1f}x the bare insert "
-            f"(goal: < 60 s)"
+        figure(
+            f"import_followers, {args.rows} rows:",
+            f"{elapsed:6.1f} s total, {rate:.0f} rows/s = {elapsed / bare:.1f}x the bare "
+            "insert (goal: < 60 s)",
         )
-        print(f"  a post, nothing else running:    {statistics.median(alone) * 1000:6.0f} ms")
-        print(
-            f"  a post during the import:        {statistics.median(waits) * 1000:6.0f} ms "
-            f"(median of {len(waits)}), longest {max(waits) * 1000:.0f} ms (goal: < 5 s)"
+        figure("a post, nothing else running:", f"{statistics.median(alone) * 1000:6.0f} ms")
+        figure(
+            "a post during the import:",
+            f"{median * 1000:6.0f} ms (median of {len(waits)}), "
+            f"longest {longest * 1000:.0f} ms (goal: < 5 s)",
         )
+
+
+def figure(label, value):
+    print(f"  {label:<34}{value}")
 
 
 if __name__ == "__main__":
