@@ -255,6 +255,7 @@ if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
 PERIODIC_JOBS = [
     ("incidents.services.updates_release_due", 1),
     ("incidents.services.maintenances_transition_due", 1),
+    ("subscribers.services.sign_ups_process_due", 10),
     ("subscribers.services.notifications_fan_out_due", 10),
     ("subscribers.tasks.deliveries_kick", env.int("DELIVERY_KICK_SECONDS", default=10)),
     ("subscribers.services.subscribers_expire_pending", 3600),

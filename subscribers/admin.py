@@ -18,6 +18,7 @@ from incidents.admin import DeletesThroughServices
 from . import services
 from .importing import FollowerFileError, import_followers
 from .models import Delivery, DeliveryState, Notification, Subscriber
+from .spreadsheets import safe_cell
 
 
 class ConfirmedFilter(admin.SimpleListFilter):
@@ -106,8 +107,10 @@ class SubscriberAdmin(DeletesThroughServices, admin.ModelAdmin):
     def _csv(self, queryset):
         writer = csv.writer(_Echo())
         rows = (
-            [s.email, "confirmed" if s.is_confirmed else "pending", s.created_at.isoformat(),
-             ";".join(c.name for c in s.components.all())]
+            [safe_cell(cell) for cell in (
+                s.email, "confirmed" if s.is_confirmed else "pending", s.created_at.isoformat(),
+                ";".join(c.name for c in s.components.all()),
+            )]
             for s in queryset.prefetch_related("components").iterator(chunk_size=2000)
         )  # fmt: skip
         header = [["email", "state", "created_at", "components"]]

@@ -1,23 +1,10 @@
 import re
 
 from django import forms
-from django.core.validators import validate_email
 
 from incidents.models import Component, ComponentGroup
 
-# Control characters (CR/LF header injection, NUL) and spaces never belong in an address.
-_FORBIDDEN = re.compile(r"[\x00-\x20\x7f<>,;\"\\]")
-
-
-def normalize_email(value: str) -> str:
-    value = value.strip()
-    if len(value) > 254 or _FORBIDDEN.search(value):
-        raise forms.ValidationError("Enter a valid email address.")
-    local = value.rpartition("@")[0]
-    if not local or len(local) > 64:
-        raise forms.ValidationError("Enter a valid email address.")
-    validate_email(value)
-    return value.lower()
+from .addresses import MAX_INPUT_LENGTH, normalize_email
 
 
 class _IdsField(forms.ModelMultipleChoiceField):
@@ -55,7 +42,7 @@ class ScopeForm(forms.Form):
 
 
 class SubscribeForm(ScopeForm):
-    email = forms.CharField(label="Email address", max_length=320)
+    email = forms.CharField(label="Email address", max_length=MAX_INPUT_LENGTH)
     # Honeypot: hidden from people (and screen readers), filled in by naive bots.
     website = forms.CharField(required=False, label="Leave this empty")
 

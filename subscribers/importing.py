@@ -1,19 +1,26 @@
 """Importing followers of the old blog from CSV: a header row with `email`, optionally
-`components` (names separated by ";" or ","; empty means everything)."""
+`components` (names separated by ";" or ","; empty means everything).
+
+The file is read through once for its shape (a bad file writes nothing), then imported
+in batches, each its own short transaction: a 100,000-row file never holds the write
+lock for long (SQLite has one for the whole database, and a post waits for it), and the
+public state is marked changed once, at the end.
+"""
 
 import csv
 import io
 from dataclasses import dataclass, field
 
-from django import forms
-from django.db import transaction
+from django.core.exceptions import ValidationError
 
 from incidents.models import Component
 
 from . import services
-from .forms import normalize_email
+from .addresses import normalize_email
+from .spreadsheets import cell_value
 
 MAX_ROWS = 1_000_000
+BATCH_SIZE = 1000
 
 
 class FollowerFileError(Exception):
@@ -36,41 +43,69 @@ class ImportReport:
 
 
 def import_followers(text: str, *, dry_run: bool = False) -> ImportReport:
-    rows = csv.DictReader(io.StringIO(text))
-    fields = [name.strip().lower() for name in rows.fieldnames or []]
-    if "email" not in fields:
-        raise FollowerFileError("The first row must be a header with an 'email' column.")
-    rows.fieldnames = fields
-    components = {c.name.lower(): c for c in Component.objects.all()}
-    report, seen = ImportReport(), set()
-    with transaction.atomic():
-        for line, row in enumerate(rows, start=2):
-            if line > MAX_ROWS:
-                raise FollowerFileError(f"More than {MAX_ROWS} rows.")
-            _import_row(row, line, components, seen, report, dry_run)
-        if dry_run:
-            transaction.set_rollback(True)
+    """Import (or with `dry_run`, only count) the followers of a CSV file's text."""
+    _check_shape(text)
+    components = {c.name.lower(): c.pk for c in Component.objects.all()}
+    report, seen, batch = ImportReport(), set(), {}
+    rows = _rows(text)
+    for row in rows:
+        follower = _follower(row, rows.line_num, components, report)
+        if follower is None:
+            continue
+        email, component_ids = follower
+        if email in seen:
+            report.duplicates += 1
+            continue
+        seen.add(email)
+        batch[email] = component_ids
+        if len(batch) == BATCH_SIZE:
+            _import_batch(batch, report, dry_run)
+            batch = {}
+    _import_batch(batch, report, dry_run)
+    if report.imported and not dry_run:
+        services.followers_changed()
     return report
 
 
-def _import_row(row, line, components, seen, report, dry_run):
+def _rows(text):
+    rows = csv.DictReader(io.StringIO(text))
+    rows.fieldnames = [name.strip().lower() for name in rows.fieldnames or []]
+    return rows
+
+
+def _check_shape(text):
+    """Refuse a file that cannot be imported whole, before anything is written."""
+    reader = csv.reader(io.StringIO(text))
     try:
-        email = normalize_email(row.get("email") or "")
-        chosen = [
-            components[name.strip().lower()]
-            for name in (row.get("components") or "").replace(";", ",").split(",")
-            if name.strip()
-        ]
-    except forms.ValidationError:
-        report.invalid += 1
+        header = [name.strip().lower() for name in next(reader, [])]
+        if "email" not in header:
+            raise FollowerFileError("The first row must be a header with an 'email' column.")
+        for line, _ in enumerate(reader, start=2):
+            if line > MAX_ROWS + 1:
+                raise FollowerFileError(f"More than {MAX_ROWS} rows.")
+    except csv.Error as error:
+        raise FollowerFileError(f"Line {reader.line_num}: not valid CSV ({error}).") from None
+
+
+def _follower(row, line, components, report):
+    """(address, component ids) of a valid row; None, counted and told, for another."""
+    try:
+        # A file exported from here has spreadsheet-safe cells (subscribers.spreadsheets).
+        email = normalize_email(cell_value(row.get("email") or ""))
+        names = cell_value(row.get("components") or "").replace(";", ",").split(",")
+        return email, sorted({components[name.strip().lower()] for name in names if name.strip()})
+    except ValidationError:
         report.problems.append(f"line {line}: invalid address {row.get('email')!r}")
-        return
     except KeyError as error:
-        report.invalid += 1
         report.problems.append(f"line {line}: unknown component {error.args[0]!r}")
-        return
-    if email in seen or not services.subscriber_import(email=email, components=chosen):
-        report.duplicates += 1
+    report.invalid += 1
+    return None
+
+
+def _import_batch(batch, report, dry_run):
+    if dry_run:
+        new = len(batch) - services.subscribers_count_known(emails=batch.keys())
     else:
-        report.imported += 1
-    seen.add(email)
+        new = services.subscribers_import(followers=batch)
+    report.imported += new
+    report.duplicates += len(batch) - new

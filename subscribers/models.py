@@ -49,6 +49,27 @@ class Subscriber(models.Model):
         return self.confirmed_at is not None
 
 
+class SignUp(models.Model):
+    """A sign-up as the form sent it, until the worker acts on it (then it is deleted).
+
+    Writing this row is all the request does, the same for every address, so that
+    neither its answer nor its duration tells a new address from a follower. The row,
+    not the task queue, is the record: a lost task only delays it (the periodic job).
+    """
+
+    email = models.EmailField(max_length=254)  # in its normal form
+    component_ids = models.JSONField(default=list)
+    group_ids = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "sign-up"
+
+    def __str__(self):
+        return self.email
+
+
 class Notification(models.Model):
     """The outbox entry of one post: written with the post, expanded by the worker."""
 

@@ -1,8 +1,10 @@
-"""Background tasks (django.tasks): expanding a post into deliveries, sending them.
+"""Background tasks (django.tasks): acting on a sign-up, expanding a post into
+deliveries, sending them.
 
-Both are safe to run twice or in several workers at once; the outbox rows, not the
-task queue, are the record of what is left to do, so a lost task only delays mail
-until the worker's periodic `deliveries_kick` / `notifications_fan_out_due`.
+All are safe to run twice or in several workers at once; the rows (sign-ups, the
+outbox), not the task queue, are the record of what is left to do, so a lost task only
+delays the work until the worker's periodic `sign_ups_process_due`,
+`notifications_fan_out_due` or `deliveries_kick`.
 """
 
 from django.conf import settings
@@ -10,6 +12,11 @@ from django.tasks import task
 
 from . import sending, services
 from .models import Delivery, Notification
+
+
+@task
+def process_sign_up(sign_up_id: int) -> bool:
+    return services.sign_up_process(sign_up_id=sign_up_id)
 
 
 @task

@@ -4,7 +4,10 @@ The links in mail are signed (subscribers.tokens), so these views need no login,
 the one-click unsubscribe POST from mail clients needs no CSRF token.
 """
 
+import contextlib
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -13,6 +16,7 @@ from statuspage.clients import client_address
 from statuspage.public_cache import public_page
 
 from . import ratelimit, services
+from .addresses import normalize_email
 from .forms import ScopeForm, SubscribeForm
 from .models import Subscriber
 from .tokens import ExpiredLink, InvalidLink, read_confirm_token, read_manage_token
@@ -43,12 +47,13 @@ def subscribe(request):
         response = render(request, "subscribers/rate_limited.html", status=429)
         response["Retry-After"] = "3600"
         return response
-    services.subscriber_subscribe(
+    # The same answer, after the same work, whether the address was new, pending or
+    # already following: the worker acts on the sign-up.
+    services.sign_up_record(
         email=email,
         components=form.cleaned_data["components"],
         groups=form.cleaned_data["groups"],
     )
-    # The same answer whether the address was new, pending or already following.
     return redirect("subscribers:thanks")
 
 
@@ -58,6 +63,10 @@ def thanks(request):
 
 def _subscriber(payload):
     subscriber_id, email = payload
+    # Links signed before addresses had one normal form carry the address as typed; one
+    # with no normal form was left as it was.
+    with contextlib.suppress(ValidationError):
+        email = normalize_email(email)
     return Subscriber.objects.filter(pk=subscriber_id, email=email).first()
 
 

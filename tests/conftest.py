@@ -53,10 +53,10 @@ def row_counts():
         Incident,
         IncidentUpdate,
     )
-    from subscribers.models import Delivery, Notification, Subscriber
+    from subscribers.models import Delivery, Notification, SignUp, Subscriber
 
     models = [
-        Subscriber, Delivery, Notification, Incident, IncidentUpdate, Component,
+        Subscriber, SignUp, Delivery, Notification, Incident, IncidentUpdate, Component,
         ComponentGroup, ComponentStatusChange, AuditEntry, DBTaskResult,
     ]  # fmt: skip
     return {model.__name__: model.objects.count() for model in models}

@@ -11,6 +11,7 @@ NASTY = st.sampled_from(
         "\ufeff", "\u200b", "\x1b[31m", "\\", "'", '"', "<script>alert(1)</script>",
         "javascript:alert(1)", "../../etc/passwd", "' OR 1=1 --", "NaN", "-1", "0", "1e309",
         "9" * 40, "ä@例え.jp", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "a" * 5000, "\x7f", "null", "[]", "{}",
+        "\u0130" * 60,  # lower-cased, twice as long
     ]
 )  # fmt: skip
 HOSTILE_TEXT = st.one_of(

@@ -44,8 +44,7 @@ def wait_for(condition, timeout, what):
 
 
 def add_followers(count):
-    for n in range(count):
-        services.subscriber_import(email=f"follower{n}@example.org")
+    services.subscribers_import(followers={f"follower{n}@example.org": () for n in range(count)})
 
 
 def all_sent(count):
