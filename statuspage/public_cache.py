@@ -35,6 +35,8 @@ from django.utils.crypto import get_random_string
 from django.utils.http import http_date, parse_http_date_safe, quote_etag
 from redis.exceptions import RedisError
 
+from . import database
+
 logger = logging.getLogger(__name__)
 cache = ConnectionProxy(caches, "public")
 
@@ -180,6 +182,8 @@ def _serve(request, view, args, kwargs):
     try:
         response = view(_only_known_params(request), *args, **kwargs)
     except DatabaseError as error:
+        if not database.is_outage(error):
+            raise  # this request's own fault: a 500 for it alone
         logger.warning("Serving %s from the store: database unavailable (%s)", request.path, error)
         mark_database_down()
         close_old_connections()

@@ -12,7 +12,7 @@ from incidents import services
 from incidents.models import Component, IncidentUpdate
 from statuspage import worker
 
-from .conftest import ago, later, open_incident
+from .conftest import ago, later, one_tick, open_incident
 
 PUBLIC_URLS = [
     "/", "/?page=2", "/history", "/history.rss", "/history.atom", "/badge.svg",
@@ -200,23 +200,9 @@ def test_the_note_shows_as_soon_as_the_worker_finds_the_database_down(
 ):
     client.get("/")
     database_outage.start()
-    worker.run_periodic_jobs(_one_tick())  # the heartbeat fails: the outage is known
+    worker.run_periodic_jobs(one_tick())  # the heartbeat fails: the outage is known
     page = client.get("/")
     assert page.status_code == 200 and "This page may be out of date." in page.content.decode()
-
-
-def _one_tick():
-    class OneTick:
-        calls = 0
-
-        def is_set(self):
-            self.calls += 1
-            return self.calls > 1
-
-        def wait(self, timeout):
-            pass
-
-    return OneTick()
 
 
 @pytest.mark.django_db(transaction=True)
