@@ -14,6 +14,9 @@ class PublicCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        # Django checks the Host header (ALLOWED_HOSTS) in CommonMiddleware, below this
+        # one: without this, any Host would get a stored page (DisallowedHost is a 400).
+        request.get_host()
         if request.method in ("GET", "HEAD"):
             try:
                 match = resolve(request.path_info)

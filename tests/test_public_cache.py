@@ -261,3 +261,15 @@ def test_stored_pages_are_rendered_again_after_a_while_even_with_no_change(
     assert "Planned work" not in client.get("/").content.decode()  # the stored copy
     settings.PUBLIC_REFRESH_SECONDS = 0
     assert "Planned work" in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_host_not_allowed_gets_400_on_public_pages_as_on_the_admin(client, public_store, posted):
+    urls = ["/", "/api/v2/summary.json", "/history.rss", posted.incident.get_absolute_url()]
+    for url in urls:
+        assert client.get(url).status_code == 200  # stored
+    for url in [*urls, "/admin/"]:
+        for method in (client.get, client.head):
+            response = method(url, headers={"Host": "evil.example"})
+            assert response.status_code == 400, url
+            assert b"Cable cut" not in response.content
