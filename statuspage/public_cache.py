@@ -35,7 +35,7 @@ from django.utils.crypto import get_random_string
 from django.utils.http import http_date, parse_http_date_safe, quote_etag
 from redis.exceptions import RedisError
 
-from . import database
+from . import database, request_headers
 
 logger = logging.getLogger(__name__)
 cache = ConnectionProxy(caches, "public")
@@ -64,6 +64,11 @@ STORE_ERRORS = (OSError, RedisError)
 CACHE_CONTROL = (
     "public, max-age=0, s-maxage={shared_max_age}, stale-while-revalidate=30, stale-if-error=86400"
 )
+# The codings each stored page is kept in, best first where the client likes several
+# equally; each has its own ETag, and so does the page with the out-of-date note.
+CODINGS = ("br", "gzip", "identity")
+ETAG_SUFFIXES = {"br": "-br", "gzip": "-gz", "identity": ""}
+STALE_SUFFIX = "-stale"
 STALE_MARK = b"<!--public-state-->"
 FOLLOW_START, FOLLOW_END = b"<!--follow-->", b"<!--/follow-->"
 
@@ -109,7 +114,7 @@ class Entry:
     generation: str
     headers: dict
     bodies: dict  # content coding ("identity", "gzip", "br") -> bytes
-    etag: str
+    etag: str  # of the identity body
     stored_at: float = field(default_factory=time.time)
 
     @property
@@ -121,6 +126,12 @@ class Entry:
         # (today's uptime, a window starting, a scheduled post going live).
         age = time.time() - self.stored_at
         return self.generation == generation and age < settings.PUBLIC_REFRESH_SECONDS
+
+    def etag_of(self, coding, *, stale=False):
+        """The ETag of one coding of the body (or of the body with the out-of-date note):
+        different bytes, a different tag, so no cache mistakes one for another."""
+        suffix = ETAG_SUFFIXES[coding] + (STALE_SUFFIX if stale else "")
+        return self.etag[:-1] + suffix + '"'
 
     @property
     def is_html(self):
@@ -226,14 +237,17 @@ def store(key, generation, response):
 
 
 def respond(request, entry, *, stale=False):
-    if not stale and _not_modified(request, entry):
+    coding = request_headers.preferred_coding(
+        request.headers.get("Accept-Encoding"), [c for c in CODINGS if c in entry.bodies]
+    )
+    etag = entry.etag_of(coding, stale=stale)
+    if not stale and _not_modified(request, entry, etag):
         response = HttpResponseNotModified()
         for name, value in entry.headers.items():
             if name.startswith(KEPT_PREFIXES):  # CORS: scripts revalidate too
                 response[name] = value
-        _add_validators(response, entry, stale)
+        _add_validators(response, entry, etag, stale)
         return response
-    coding = _coding(request, entry)
     body = _stale_body(entry, coding) if stale else entry.bodies[coding]
     response = HttpResponse(b"" if request.method == "HEAD" else body)
     for name, value in entry.headers.items():
@@ -241,12 +255,12 @@ def respond(request, entry, *, stale=False):
     if coding != "identity":
         response["Content-Encoding"] = coding
     response["Content-Length"] = str(len(body))
-    _add_validators(response, entry, stale)
+    _add_validators(response, entry, etag, stale)
     return response
 
 
-def _add_validators(response, entry, stale):
-    response["ETag"] = entry.etag
+def _add_validators(response, entry, etag, stale):
+    response["ETag"] = etag
     response["Last-Modified"] = http_date(entry.last_modified)
     response["Vary"] = "Accept-Encoding"
     response["Cache-Control"] = CACHE_CONTROL.format(shared_max_age=settings.PUBLIC_MAX_AGE)
@@ -254,21 +268,13 @@ def _add_validators(response, entry, stale):
         response["X-Status-Page-Stale"] = "database unavailable"
 
 
-def _not_modified(request, entry):
+def _not_modified(request, entry, etag):
     if_none_match = request.headers.get("If-None-Match")
     if if_none_match is not None:
-        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-        return "*" in tags or entry.etag in tags
+        # Only the tag of the coding being sent: a copy in another coding is not this one.
+        return request_headers.none_match(if_none_match, etag)
     since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
     return since is not None and int(entry.last_modified) <= since
-
-
-def _coding(request, entry):
-    accepted = request.headers.get("Accept-Encoding", "")
-    for coding in ("br", "gzip"):
-        if coding in entry.bodies and coding in accepted:
-            return coding
-    return "identity"
 
 
 def _stale_body(entry, coding):

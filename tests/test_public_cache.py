@@ -7,12 +7,15 @@ import brotli
 import pytest
 from django.test import Client
 from django.urls import reverse
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from incidents import services
 from incidents.models import Component, IncidentUpdate
 from statuspage import worker
 
 from .conftest import ago, later, one_tick, open_incident
+from .strategies import HOSTILE_TEXT
 
 PUBLIC_URLS = [
     "/", "/?page=2", "/history", "/history.rss", "/history.atom", "/badge.svg",
@@ -273,3 +276,111 @@ def test_a_host_not_allowed_gets_400_on_public_pages_as_on_the_admin(client, pub
             response = method(url, headers={"Host": "evil.example"})
             assert response.status_code == 400, url
             assert b"Cable cut" not in response.content
+
+
+# Accept-Encoding as RFC 9110 §12.5.3 reads it -> the coding the answer must have.
+ACCEPT_ENCODING = {
+    None: "identity",  # no preference: curl and scripts that cannot decode get plain bytes
+    "": "identity",
+    "gzip": "gzip",
+    "gzip;q=0": "identity",
+    "gzip; q=0, br;q=0.000": "identity",
+    "br;q=0, gzip": "gzip",
+    "gzip, br": "br",
+    "br;q=0.5, gzip;q=0.8": "gzip",
+    "br ; Q=0.1, gzip;q=0.2, identity;q=0.3": "identity",
+    "zbr": "identity",
+    "xgzip, brotli, gzip2": "identity",
+    "GZIP": "gzip",
+    "x-gzip": "gzip",
+    "*": "br",
+    "*;q=0, gzip": "gzip",
+    "*, br;q=0": "gzip",
+    "identity;q=0, gzip;q=0.001": "gzip",
+    "identity;q=0, *;q=0": "identity",  # nothing acceptable: the page still answers
+    "gzip;q=2, br;q=0.5x": "identity",  # not q-values: as if not listed
+    "deflate, gzip;q=0.5": "gzip",
+}
+ETAG_SUFFIX = {"identity": "", "gzip": "-gz", "br": "-br"}
+DECODE = {"identity": lambda body: body, "gzip": gzip.decompress, "br": brotli.decompress}
+
+
+def _accepting(accept_encoding):
+    return {} if accept_encoding is None else {"Accept-Encoding": accept_encoding}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("accept_encoding", ACCEPT_ENCODING)
+def test_the_coding_follows_accept_encoding_and_each_has_its_own_etag(
+    client, public_store, posted, accept_encoding
+):
+    coding = ACCEPT_ENCODING[accept_encoding]
+    for url in ["/", "/api/v2/summary.json"]:
+        plain = client.get(url)
+        response = client.get(url, headers=_accepting(accept_encoding))
+        assert response.get("Content-Encoding", "identity") == coding, url
+        assert DECODE[coding](response.content) == plain.content
+        assert response["ETag"] == plain["ETag"][:-1] + ETAG_SUFFIX[coding] + '"'
+        assert response["Vary"] == "Accept-Encoding"
+        head = client.head(url, headers=_accepting(accept_encoding))
+        assert head["Content-Length"] == str(len(response.content))
+        assert head["ETag"] == response["ETag"]
+
+
+# Pieces of Accept-Encoding headers, glued together at random.
+ACCEPT_ENCODING_PIECES = st.sampled_from(
+    ["gzip", "br", "identity", "*", "x-gzip", "zbr", ";q=0", ";q=1", ";q=0.5", ";q=", ";q",
+     "; q = 0", ";q=1.5", ";level=1", ",", ", ", ";", "=", " ", "\t", "GZIP", "Br"]
+)  # fmt: skip
+
+
+@pytest.mark.django_db
+@given(accept_encoding=st.one_of(HOSTILE_TEXT, st.lists(ACCEPT_ENCODING_PIECES).map("".join)))
+@example(accept_encoding=";q=0, ,;;, q=1")
+def test_any_accept_encoding_gets_a_page_in_a_coding_it_names(
+    client, public_store, posted, accept_encoding
+):
+    plain = client.get("/").content
+    response = client.get("/", headers={"Accept-Encoding": accept_encoding})
+    assert response.status_code == 200
+    coding = response.get("Content-Encoding", "identity")
+    assert DECODE[coding](response.content) == plain
+    assert coding == "identity" or coding in accept_encoding.lower() or "*" in accept_encoding
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("coding", ["identity", "gzip", "br"])
+def test_a_304_is_for_the_coding_asked_for(client, public_store, posted, coding):
+    etags = {c: client.get("/", headers={"Accept-Encoding": c})["ETag"] for c in ETAG_SUFFIX}
+    assert len(set(etags.values())) == 3
+
+    def revalidate(*tags):
+        return client.get(
+            "/", headers={"Accept-Encoding": coding, "If-None-Match": ", ".join(tags)}
+        )
+
+    mine = revalidate(etags[coding])
+    assert mine.status_code == 304 and mine["ETag"] == etags[coding]
+    assert revalidate(f"W/{etags[coding]}").status_code == 304
+    # A cache holding every coding sends all their tags: the 304 names the one to use.
+    every = revalidate(*etags.values())
+    assert every.status_code == 304 and every["ETag"] == etags[coding]
+    for other in set(ETAG_SUFFIX) - {coding}:
+        response = revalidate(etags[other])  # a copy in another coding is not this one
+        assert response.status_code == 200 and response["ETag"] == etags[coding]
+        assert response.get("Content-Encoding", "identity") == coding
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_browser_holding_the_out_of_date_copy_gets_the_fresh_one_when_the_database_is_back(
+    client, public_store, posted, database_outage
+):
+    client.get("/")
+    public_store.invalidate()
+    database_outage.start()
+    stale = client.get("/", headers={"Accept-Encoding": "gzip"})
+    assert b"out of date" in gzip.decompress(stale.content)
+    database_outage.end()
+    public_store.mark_database_up()
+    again = client.get("/", headers={"Accept-Encoding": "gzip", "If-None-Match": stale["ETag"]})
+    assert again.status_code == 200 and b"out of date" not in gzip.decompress(again.content)
