@@ -6,7 +6,7 @@ import re
 import brotli
 import pytest
 from django.test import Client
-from django.urls import reverse
+from django.urls import URLResolver, get_resolver, reverse
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -29,6 +29,14 @@ def posted(db, network):
     return open_incident(title="Cable cut", component_changes={network: "major_outage"})
 
 
+@pytest.fixture
+def two_pages_of_posts(posted):
+    """Enough posts for /?page=2 to exist."""
+    for n in range(20):
+        services.update_post(incident=posted.incident, status="identified", body=f"Still {n}.")
+    return posted
+
+
 def committed(django_capture_on_commit_callbacks, action):
     """Run a write as if its transaction committed (tests never commit)."""
     with django_capture_on_commit_callbacks(execute=True):
@@ -37,8 +45,9 @@ def committed(django_capture_on_commit_callbacks, action):
 
 @pytest.mark.django_db
 def test_stored_public_pages_are_served_without_any_query(
-    client, public_store, posted, django_assert_num_queries
+    client, public_store, two_pages_of_posts, django_assert_num_queries
 ):
+    posted = two_pages_of_posts
     urls = [*PUBLIC_URLS, posted.incident.get_absolute_url()]
     for url in urls:
         assert client.get(url).status_code == 200, url
@@ -179,8 +188,9 @@ def test_a_future_post_appears_when_it_goes_live(
 
 @pytest.mark.django_db(transaction=True)
 def test_with_the_database_down_every_public_url_serves_the_last_state_with_a_note(
-    client, public_store, posted, database_outage
+    client, public_store, two_pages_of_posts, database_outage
 ):
+    posted = two_pages_of_posts
     urls = [*PUBLIC_URLS, posted.incident.get_absolute_url()]
     fresh = {url: client.get(url) for url in urls}
     assert all(response.status_code == 200 for response in fresh.values())
@@ -384,3 +394,144 @@ def test_a_browser_holding_the_out_of_date_copy_gets_the_fresh_one_when_the_data
     public_store.mark_database_up()
     again = client.get("/", headers={"Accept-Encoding": "gzip", "If-None-Match": stale["ETag"]})
     assert again.status_code == 200 and b"out of date" not in gzip.decompress(again.content)
+
+
+# The store cannot be bypassed or filled: only the query parameters a view reads are
+# keyed on, a bad value is refused before anything is rendered, and only GET and HEAD
+# (and what a view declares it answers itself) reach a public page.
+
+
+@pytest.fixture
+def file_store(settings, tmp_path, public_store):
+    """The store as one machine's web processes share it by default: files on disk."""
+    directory = tmp_path / "store"
+    backend = "django.core.cache.backends.filebased.FileBasedCache"
+    settings.CACHES = settings.CACHES | {"public": {"BACKEND": backend, "LOCATION": str(directory)}}
+    public_store.stored_copies = lambda: len(list(directory.glob("*.djcache")))
+    return public_store
+
+
+def every_public_url(incident, component):
+    """Every URL of a public view in the URLconf, so that a view added later is covered."""
+    urls = []
+
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            elif getattr(pattern.callback, "public_page", None):
+                urls.append(prefix + str(pattern.pattern))
+
+    walk(get_resolver().url_patterns)
+    ids = {"incidents/": incident.public_id, "components/": component.public_id}
+    return [
+        "/"
+        + next(
+            (url.replace("<slug:public_id>", i) for p, i in ids.items() if url.startswith(p)), url
+        )
+        for url in urls
+    ]
+
+
+PAGED_URLS = ["/", "/history", "/api/v2/incidents.json", "/api/v2/scheduled-maintenances.json"]
+JUNK_PAGES = ["abc", "0", "-1", "", "1.5", "1e3", "١", "１", "100001", "9" * 30, "2 ", "\x00"]
+JUNK_QUERIES = [
+    *({"page": junk} for junk in JUNK_PAGES),
+    {"per_page": "0"}, {"per_page": "101"}, {"per_page": "all"},
+    {"page": ["1", "2"]},
+]  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_a_bad_page_value_is_a_400_that_renders_and_stores_nothing(
+    client, file_store, posted, django_assert_num_queries
+):
+    for url in PAGED_URLS:
+        client.get(url)
+    stored = file_store.stored_copies()
+    for url in PAGED_URLS:
+        for query in JUNK_QUERIES:
+            if "per_page" in query and not url.startswith("/api/"):
+                continue
+            with django_assert_num_queries(0):
+                response = client.get(url, query)
+            assert response.status_code == 400, (url, query)
+    assert file_store.stored_copies() == stored
+
+
+@pytest.mark.django_db
+def test_a_page_past_the_last_is_a_404_and_is_not_stored(client, file_store, posted):
+    for url in PAGED_URLS:
+        client.get(url)
+    stored = file_store.stored_copies()
+    for url in PAGED_URLS:
+        for page in ["2", "3", "99999", "100000"]:
+            assert client.get(url, {"page": page}).status_code == 404, (url, page)
+    assert file_store.stored_copies() == stored
+
+
+@pytest.mark.django_db
+def test_the_first_page_however_written_is_the_one_stored_copy(
+    client, file_store, posted, django_assert_num_queries
+):
+    for url in PAGED_URLS:
+        plain = client.get(url)
+        stored = file_store.stored_copies()
+        for query in ["page=1", "page=01", "page=000000001", "page=1&utm_source=x"]:
+            with django_assert_num_queries(0):
+                response = client.get(f"{url}?{query}")
+            assert response.content == plain.content and response["ETag"] == plain["ETag"]
+        assert file_store.stored_copies() == stored
+    plain = client.get("/api/v2/incidents.json")
+    with django_assert_num_queries(0):
+        assert client.get("/api/v2/incidents.json?per_page=50&page=1").content == plain.content
+
+
+@pytest.mark.django_db
+def test_views_that_page_nothing_ignore_page_parameters(
+    client, file_store, posted, network, django_assert_num_queries
+):
+    urls = set(every_public_url(posted.incident, network)) - set(PAGED_URLS)
+    assert len(urls) >= 15
+    for url in urls:
+        plain = client.get(url)
+        assert plain.status_code == 200, url
+        stored = file_store.stored_copies()
+        with django_assert_num_queries(0):
+            for query in [{"page": "2"}, {"page": "abc"}, {"per_page": "7", "page": "0"}]:
+                response = client.get(url, query)
+                assert response.status_code == 200 and response.content == plain.content, url
+        assert file_store.stored_copies() == stored
+
+
+@pytest.mark.django_db
+def test_methods_other_than_get_and_head_get_405_without_a_query(
+    file_store, posted, network, django_assert_num_queries
+):
+    client = Client(enforce_csrf_checks=True)  # as a browser or script without a token
+    urls = every_public_url(posted.incident, network)
+    for url in urls:
+        client.get(url)
+    stored = file_store.stored_copies()
+    for url in urls:
+        for method in ["TRACE", "OPTIONS", "PUT", "DELETE", "PATCH", "POST", "PROPFIND"]:
+            if url == "/subscribe" and method == "POST":
+                continue  # a sign-up, tested in test_subscribe_views
+            with django_assert_num_queries(0):
+                response = client.generic(method, url)
+            if url.startswith("/api/v2/") or url.endswith((".rss", ".atom", ".svg", ".ics")):
+                assert response["Access-Control-Allow-Origin"] == "*"
+                if method == "OPTIONS":  # the CORS preflight
+                    assert response.status_code == 204, url
+                    continue
+            assert response.status_code == 405, (method, url)
+            assert "GET" in response["Allow"] and b"Cable cut" not in response.content
+    assert file_store.stored_copies() == stored
+
+
+@pytest.mark.django_db
+def test_a_head_renders_the_same_stored_copy_as_a_get(client, file_store, posted):
+    for url in ["/", "/subscribe", "/api/v2/summary.json"]:
+        head = client.head(url)  # nothing stored yet: the HEAD renders it
+        assert head.status_code == 200 and head.content == b"", url
+        assert client.get(url)["ETag"] == head["ETag"]
