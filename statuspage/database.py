@@ -36,4 +36,5 @@ def is_reachable() -> bool:
 
 
 def _usable():
-    return connection.connection is None or connection.is_usable()
+    # Django notes the errors that may have broken the connection: only then is it tried.
+    return not connection.errors_occurred or connection.is_usable()
