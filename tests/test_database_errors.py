@@ -110,3 +110,24 @@ def test_an_address_that_grows_when_lower_cased_pauses_nothing(public_store, net
     assert response.status_code in (302, 400, 500)
     assert "Subscriptions are paused" not in response.content.decode()
     assert_everything_is_current(client, "Power restored")
+
+
+# Every path that meets the database -> how it meets it during an outage.
+OUTAGE_FINDERS = {
+    "a public page": lambda client: client.get("/history"),
+    "a sign-up (the 500 handler)": lambda client: client.post("/subscribe", {"email": "a@b.cd"}),
+    "the worker": lambda client: worker.run_periodic_jobs(one_tick()),
+    "/healthz": lambda client: client.get("/healthz"),
+}
+
+
+@pytest.mark.parametrize("finder", OUTAGE_FINDERS)
+def test_a_real_outage_is_still_found_by_every_path(public_store, network, database_outage, finder):
+    client = Client(raise_request_exception=False)
+    worker._worker_id = "test-worker"
+    open_incident(title="Cable cut")
+    assert STALE_NOTE not in client.get("/").content.decode()  # stored, and current
+    database_outage.start()
+    OUTAGE_FINDERS[finder](client)
+    page = client.get("/").content.decode()
+    assert STALE_NOTE in page and "Cable cut" in page and "Subscriptions are paused" in page
