@@ -7,13 +7,13 @@ always agree. Beyond Statuspage: `?page=&per_page=` on the two long lists (pagin
 links go in headers, so the bodies keep Statuspage's shape) and uptime.json.
 """
 
-import re
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 
+from statuspage.public_cache import PAGE, WholeNumber
 from statuspage.public_http import public_resource
 
 from . import openapi
@@ -32,14 +32,11 @@ from .uptime import daily_uptime
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 100
-MAX_PAGE = 100_000
+PER_PAGE = WholeNumber("per_page", maximum=MAX_PER_PAGE, default=DEFAULT_PER_PAGE)
+PAGING = [PAGE, PER_PAGE]  # read and checked by the public store, which keys on them
 # A maintenance is "newer" when its window is later.
 MAINTENANCE_ORDER = ["-scheduled_for", "-id"]
 ACTIVE_MAINTENANCE = [IncidentStatus.IN_PROGRESS, IncidentStatus.VERIFYING]
-
-
-class BadParameter(ValueError):
-    pass
 
 
 def _json(data: dict, status: int = 200) -> JsonResponse:
@@ -89,7 +86,7 @@ def components(request):
     return _json({"page": page_object(), "components": component_list(public_components())})
 
 
-@public_resource
+@public_resource(query=PAGING)
 def incidents(request):
     return _paginated_list(request, "incidents", Incident.objects.public())
 
@@ -99,7 +96,7 @@ def unresolved_incidents(request):
     return _incident_list("incidents", _incidents().open())
 
 
-@public_resource
+@public_resource(query=PAGING)
 def scheduled_maintenances(request):
     return _paginated_list(request, "scheduled_maintenances", _maintenances())
 
@@ -164,12 +161,11 @@ def docs(request):
 
 
 def _paginated_list(request, key: str, incidents) -> JsonResponse:
-    try:
-        page = _whole_number(request, "page", 1, MAX_PAGE)
-        per_page = _whole_number(request, "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)
-    except BadParameter as error:
-        return _json({"error": str(error)}, status=400)
+    page, per_page = PAGE.read(request), PER_PAGE.read(request)
     total = incidents.count()
+    last = _last_page(total, per_page)
+    if page > last:  # a 404, not an empty list: no stored copy per page number asked for
+        return _json({"error": f"page {page} is past the last page, {last}."}, status=404)
     start = (page - 1) * per_page
     response = _incident_list(key, incidents[start : start + per_page])
     response["X-Total-Count"] = str(total)
@@ -179,18 +175,13 @@ def _paginated_list(request, key: str, incidents) -> JsonResponse:
     return response
 
 
-def _whole_number(request, name: str, default: int, maximum: int) -> int:
-    raw = request.GET.get(name)
-    if raw is None:
-        return default
-    if not re.fullmatch(r"[0-9]{1,9}", raw) or not 1 <= int(raw) <= maximum:
-        raise BadParameter(f"{name} must be a whole number from 1 to {maximum}, not {raw[:40]!r}.")
-    return int(raw)
+def _last_page(total: int, per_page: int) -> int:
+    return max((total + per_page - 1) // per_page, 1)  # an empty list has one empty page
 
 
 def _page_links(path: str, page: int, per_page: int, total: int) -> list[str]:
     """RFC 8288 links to the neighbouring pages, as GitHub's API gives them."""
-    last = max((total + per_page - 1) // per_page, 1)
+    last = _last_page(total, per_page)
     wanted = {"first": 1, "last": last}
     if page < last:
         wanted["next"] = page + 1

@@ -313,6 +313,10 @@ def _operation(endpoint) -> dict:
             "description": "A bad page or per_page.",
             "content": {"application/json": {"schema": _ref("Error")}},
         }
+        operation["responses"]["404"] = {
+            "description": "A page past the last one.",
+            "content": {"application/json": {"schema": _ref("Error")}},
+        }
     return {"get": operation}
 
 

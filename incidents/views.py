@@ -3,12 +3,13 @@
 import datetime
 from collections import defaultdict
 
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Paginator
 from django.db.models import Prefetch, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from statuspage.public_cache import public_page
+from statuspage.public_cache import PAGE, public_page
 
 from .models import (
     Component,
@@ -81,16 +82,28 @@ def past_incidents(days=PAST_INCIDENT_DAYS):
     return [(date, by_day[date]) for date in dates]
 
 
-@public_page
+def page_or_404(paginator, request):
+    """The page of `paginator` the request asks for; one past the last is not found (and,
+    being no 200, never stored: a page number cannot fill the store)."""
+    number = PAGE.read(request)
+    try:
+        return paginator.page(number)
+    except EmptyPage:
+        raise Http404(f"There is no page {number}.") from None
+
+
+@public_page(query=[PAGE])
 def home(request):
+    # The page number first: one past the last costs a count, not the whole page.
+    posts = page_or_404(
+        Paginator(_published_updates().select_related("incident"), POSTS_PER_PAGE), request
+    )
     components = with_uptime(list(Component.objects.public().select_related("group")))
     pinned = list(
         _with_published_updates(Incident.objects.public().open()).order_by(
             "kind", "scheduled_for", "-started_at"
         )
     )
-    timeline = Paginator(_published_updates().select_related("incident"), POSTS_PER_PAGE)
-    posts = timeline.get_page(request.GET.get("page"))
     return render(
         request,
         "incidents/home.html",
@@ -113,9 +126,10 @@ def incident_detail(request, public_id):
     return render(request, "incidents/incident_detail.html", {"incident": incident})
 
 
-@public_page
+@public_page(query=[PAGE])
 def history(request):
-    incidents = Paginator(
-        _with_published_updates(Incident.objects.public()), INCIDENTS_PER_HISTORY_PAGE
-    ).get_page(request.GET.get("page"))
+    incidents = page_or_404(
+        Paginator(_with_published_updates(Incident.objects.public()), INCIDENTS_PER_HISTORY_PAGE),
+        request,
+    )
     return render(request, "incidents/history.html", {"incidents": incidents})

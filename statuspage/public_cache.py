@@ -11,15 +11,19 @@ it may be out of date (and the follow form replaced by "subscriptions are paused
 status page is read hardest when the infrastructure behind it is failing.
 """
 
+import copy
 import datetime
 import gzip
 import hashlib
 import io
 import logging
+import re
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from urllib.parse import urlsplit
 
 import brotli
@@ -35,6 +39,8 @@ from django.utils.crypto import get_random_string
 from django.utils.http import http_date, parse_http_date_safe, quote_etag
 from redis.exceptions import RedisError
 
+from . import database, request_headers
+
 logger = logging.getLogger(__name__)
 cache = ConnectionProxy(caches, "public")
 
@@ -49,8 +55,6 @@ LOCK_PREFIX = "public:lock:"
 ENTRY_TIMEOUT = 30 * 24 * 3600
 # One process renders a stale page at a time; the others serve the old one meanwhile.
 LOCK_TIMEOUT = 10
-# The query parameters public views read; any other is dropped (no cache-busting).
-QUERY_PARAMS = ("page", "per_page")
 # Headers of the view's response that belong in the stored copy.
 KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Link", "X-Total-Count")
 KEPT_PREFIXES = ("Access-Control-",)
@@ -62,14 +66,72 @@ STORE_ERRORS = (OSError, RedisError)
 CACHE_CONTROL = (
     "public, max-age=0, s-maxage={shared_max_age}, stale-while-revalidate=30, stale-if-error=86400"
 )
+# The codings each stored page is kept in, best first where the client likes several
+# equally; each has its own ETag, and so does the page with the out-of-date note.
+CODINGS = ("br", "gzip", "identity")
+ETAG_SUFFIXES = {"br": "-br", "gzip": "-gz", "identity": ""}
+STALE_SUFFIX = "-stale"
 STALE_MARK = b"<!--public-state-->"
 FOLLOW_START, FOLLOW_END = b"<!--follow-->", b"<!--/follow-->"
+SAFE_METHODS = ("GET", "HEAD")  # what the store answers
 
 
-def public_page(view):
-    """Mark a view as public: a pure function of the URL and the published state."""
-    view.public_page = True
-    return view
+class BadQuery(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class WholeNumber:
+    """A query parameter a public view reads: a whole number from 1 to `maximum`."""
+
+    name: str
+    maximum: int
+    default: int = 1
+
+    def read(self, request) -> int:
+        values = request.GET.getlist(self.name)
+        if not values:
+            return self.default
+        number = values[0] if len(values) == 1 else ""
+        if re.fullmatch(r"[0-9]{1,9}", number) and 1 <= int(number) <= self.maximum:
+            return int(number)
+        given = ", ".join(repr(value[:40]) for value in values[:3])
+        raise BadQuery(f"{self.name} must be a whole number from 1 to {self.maximum}, not {given}.")
+
+
+# The page number of every paged list (a page past the last is the view's 404).
+PAGE = WholeNumber("page", maximum=100_000)
+
+
+def refused_page(status: int, message: str) -> HttpResponse:
+    """A 400 or 405 from the store, in HTML; it needs neither the database nor a request."""
+    context = {
+        "page_name": settings.STATUS_PAGE_NAME,
+        "heading": HTTPStatus(status).phrase,
+        "message": message,
+    }
+    return HttpResponse(render_to_string("public_cache/refused.html", context), status=status)
+
+
+@dataclass(frozen=True)
+class PublicPage:
+    """What the store knows of a public view."""
+
+    query: tuple[WholeNumber, ...]  # the query parameters it reads: the key, nothing else
+    methods: tuple[str, ...]  # GET, HEAD and any it answers itself; others get a 405
+    refuse: Callable[[int, str], HttpResponse]  # a 400 or 405 in the view's own format
+
+
+def public_page(view=None, *, query=(), methods=(), refuse=refused_page):
+    """Mark a view as public: a pure function of the published state and of the query
+    parameters it declares (`query`), served from the store for GET and HEAD. `methods`
+    are others the view answers itself (a sign-up's POST)."""
+
+    def mark(view):
+        view.public_page = PublicPage(tuple(query), (*SAFE_METHODS, *methods), refuse)
+        return view
+
+    return mark if view is None else mark(view)
 
 
 def invalidate():
@@ -107,7 +169,7 @@ class Entry:
     generation: str
     headers: dict
     bodies: dict  # content coding ("identity", "gzip", "br") -> bytes
-    etag: str
+    etag: str  # of the identity body
     stored_at: float = field(default_factory=time.time)
 
     @property
@@ -119,6 +181,12 @@ class Entry:
         # (today's uptime, a window starting, a scheduled post going live).
         age = time.time() - self.stored_at
         return self.generation == generation and age < settings.PUBLIC_REFRESH_SECONDS
+
+    def etag_of(self, coding, *, stale=False):
+        """The ETag of one coding of the body (or of the body with the out-of-date note):
+        different bytes, a different tag, so no cache mistakes one for another."""
+        suffix = ETAG_SUFFIXES[coding] + (STALE_SUFFIX if stale else "")
+        return self.etag[:-1] + suffix + '"'
 
     @property
     def is_html(self):
@@ -147,26 +215,47 @@ class _RecentEntries:
 _recent = _RecentEntries()
 
 
-def cache_key(request):
-    query = "&".join(
-        f"{name}={value}" for name in QUERY_PARAMS for value in request.GET.getlist(name)[:1]
-    )
-    digest = hashlib.sha256(f"{request.path_info}?{query}".encode()).hexdigest()[:32]
+def cache_key(path, query):
+    digest = hashlib.sha256(f"{path}?{query.urlencode()}".encode()).hexdigest()[:32]
     return ENTRY_PREFIX + digest
 
 
 def serve(request, view, args, kwargs):
     """Answer a GET or HEAD for a public view from the store, rendering it if stale."""
     try:
-        return _serve(request, view, args, kwargs)
+        rendering = _rendering_request(request, view.public_page)
+    except BadQuery as error:
+        return view.public_page.refuse(400, str(error))  # before any lookup: nothing stored
+    try:
+        return _serve(request, rendering, view, args, kwargs)
     except STORE_ERRORS as error:
         # The store itself is unreachable: be an ordinary dynamic site meanwhile.
         logger.warning("Public store unavailable (%s); rendering %s directly", error, request.path)
-        return view(_only_known_params(request), *args, **kwargs)
+        return view(rendering, *args, **kwargs)
 
 
-def _serve(request, view, args, kwargs):
-    key = cache_key(request)
+def _rendering_request(request, page):
+    """The request the view renders from: a GET (a HEAD's body is dropped later) with
+    only the query parameters the view reads, in one spelling, defaults left out. The
+    same key, the same page: junk values are refused and unread parameters dropped."""
+    query = QueryDict(mutable=True)
+    for parameter in page.query:
+        value = parameter.read(request)
+        if value != parameter.default:
+            query[parameter.name] = str(value)
+    rendering = copy.copy(request)
+    rendering.method, rendering.GET = "GET", query
+    return rendering
+
+
+def not_allowed(page):
+    response = page.refuse(405, f"This address answers only {', '.join(page.methods)}.")
+    response["Allow"] = ", ".join(page.methods)
+    return response
+
+
+def _serve(request, rendering, view, args, kwargs):
+    key = cache_key(request.path_info, rendering.GET)
     generation, database_down = _state()
     entry = _recent.get(key, generation)
     if entry is None:
@@ -178,8 +267,10 @@ def _serve(request, view, args, kwargs):
     if entry is not None and not cache.add(LOCK_PREFIX + key, 1, LOCK_TIMEOUT):
         return respond(request, entry)  # another process is rendering it right now
     try:
-        response = view(_only_known_params(request), *args, **kwargs)
+        response = view(rendering, *args, **kwargs)
     except DatabaseError as error:
+        if not database.is_outage(error):
+            raise  # this request's own fault: a 500 for it alone
         logger.warning("Serving %s from the store: database unavailable (%s)", request.path, error)
         mark_database_down()
         close_old_connections()
@@ -191,16 +282,6 @@ def _serve(request, view, args, kwargs):
         return response  # errors and odd responses are not stored
     entry = store(key, generation, response)
     return respond(request, entry)
-
-
-def _only_known_params(request):
-    # The view sees exactly what the key says: the same key, the same page.
-    known = QueryDict(mutable=True)
-    for name in QUERY_PARAMS:
-        if name in request.GET:
-            known[name] = request.GET.getlist(name)[0]
-    request.GET = known
-    return request
 
 
 def store(key, generation, response):
@@ -222,14 +303,17 @@ def store(key, generation, response):
 
 
 def respond(request, entry, *, stale=False):
-    if not stale and _not_modified(request, entry):
+    coding = request_headers.preferred_coding(
+        request.headers.get("Accept-Encoding"), [c for c in CODINGS if c in entry.bodies]
+    )
+    etag = entry.etag_of(coding, stale=stale)
+    if not stale and _not_modified(request, entry, etag):
         response = HttpResponseNotModified()
         for name, value in entry.headers.items():
             if name.startswith(KEPT_PREFIXES):  # CORS: scripts revalidate too
                 response[name] = value
-        _add_validators(response, entry, stale)
+        _add_validators(response, entry, etag, stale)
         return response
-    coding = _coding(request, entry)
     body = _stale_body(entry, coding) if stale else entry.bodies[coding]
     response = HttpResponse(b"" if request.method == "HEAD" else body)
     for name, value in entry.headers.items():
@@ -237,12 +321,12 @@ def respond(request, entry, *, stale=False):
     if coding != "identity":
         response["Content-Encoding"] = coding
     response["Content-Length"] = str(len(body))
-    _add_validators(response, entry, stale)
+    _add_validators(response, entry, etag, stale)
     return response
 
 
-def _add_validators(response, entry, stale):
-    response["ETag"] = entry.etag
+def _add_validators(response, entry, etag, stale):
+    response["ETag"] = etag
     response["Last-Modified"] = http_date(entry.last_modified)
     response["Vary"] = "Accept-Encoding"
     response["Cache-Control"] = CACHE_CONTROL.format(shared_max_age=settings.PUBLIC_MAX_AGE)
@@ -250,21 +334,13 @@ def _add_validators(response, entry, stale):
         response["X-Status-Page-Stale"] = "database unavailable"
 
 
-def _not_modified(request, entry):
+def _not_modified(request, entry, etag):
     if_none_match = request.headers.get("If-None-Match")
     if if_none_match is not None:
-        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-        return "*" in tags or entry.etag in tags
+        # Only the tag of the coding being sent: a copy in another coding is not this one.
+        return request_headers.none_match(if_none_match, etag)
     since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
     return since is not None and int(entry.last_modified) <= since
-
-
-def _coding(request, entry):
-    accepted = request.headers.get("Accept-Encoding", "")
-    for coding in ("br", "gzip"):
-        if coding in entry.bodies and coding in accepted:
-            return coding
-    return "identity"
 
 
 def _stale_body(entry, coding):

@@ -2,41 +2,53 @@
 the badges and the calendar.
 
 Pollers (dashboards, chat bots, exporters) fetch these from scripts on other sites, so
-each response allows any origin (CORS). Caching, ETags and 304s are the public store's
-job (statuspage.public_cache), as for the HTML pages.
+each response allows any origin (CORS), refusals included, so that scripts see why.
+Caching, ETags, 304s, bad query values and other methods than GET and HEAD are the
+public store's job (statuspage.public_cache), as for the HTML pages.
 """
 
 from functools import wraps
 
-from django.http import HttpResponse, HttpResponseNotAllowed
+from django.http import HttpResponse, JsonResponse
 
-from .public_cache import public_page
+from .public_cache import SAFE_METHODS, public_page
 
-SAFE_METHODS = ("GET", "HEAD")
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "ETag, Link, X-Total-Count",
+}
 
 
-def public_resource(view):
-    """Decorate a view that is a pure function of the request and the public state."""
+def public_resource(view=None, *, query=()):
+    """Decorate a view that is a pure function of the public state and of the query
+    parameters it declares (`query`, see public_cache.WholeNumber)."""
 
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.method == "OPTIONS":
-            response = _preflight()
-        elif request.method not in SAFE_METHODS:
-            response = HttpResponseNotAllowed([*SAFE_METHODS, "OPTIONS"])
-        else:
-            response = view(request, *args, **kwargs)
-        response["Access-Control-Allow-Origin"] = "*"
-        response["Access-Control-Expose-Headers"] = "ETag, Link, X-Total-Count"
-        return response
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method == "OPTIONS":
+                return _with_cors(_preflight())
+            return _with_cors(view(request, *args, **kwargs))
 
-    return public_page(wrapper)
+        return public_page(wrapper, query=query, methods=("OPTIONS",), refuse=refused_json)
+
+    return decorate if view is None else decorate(view)
+
+
+def refused_json(status: int, message: str) -> JsonResponse:
+    return _with_cors(JsonResponse({"error": message}, status=status))
+
+
+def _with_cors(response):
+    for name, value in CORS_HEADERS.items():
+        response[name] = value
+    return response
 
 
 def _preflight():
     # Scripts that revalidate by hand send If-None-Match, which needs a preflight.
     response = HttpResponse(status=204)
-    response["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+    response["Access-Control-Allow-Methods"] = ", ".join((*SAFE_METHODS, "OPTIONS"))
     response["Access-Control-Allow-Headers"] = "If-None-Match"
     response["Access-Control-Max-Age"] = "86400"
     return response

@@ -4,7 +4,7 @@ import datetime
 import sys
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DatabaseError
 from django.http import HttpResponseServerError, JsonResponse
 from django.template import loader
 from django.utils import timezone
@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 
 from subscribers.models import Delivery, DeliveryState
 
-from . import public_cache
+from . import database, public_cache
 from .models import WorkerHeartbeat
 
 
@@ -25,7 +25,7 @@ def healthz(request):
     """
     if request.GET.getlist("check") == ["web"]:
         return JsonResponse({"status": "ok", "web": {"ok": True}})
-    report = {"database": {"ok": _database_ok()}}
+    report = {"database": {"ok": database.is_reachable()}}
     if report["database"]["ok"]:
         public_cache.mark_database_up()
         report |= {"worker": _worker_report(), "mail": _mail_report()}
@@ -36,15 +36,6 @@ def healthz(request):
     return JsonResponse(
         {"status": "ok" if healthy else "error", **report}, status=200 if healthy else 503
     )
-
-
-def _database_ok():
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        return True
-    except DatabaseError:
-        return False
 
 
 def _worker_report():
@@ -86,11 +77,12 @@ def _mail_report():
 
 
 def server_error(request):
-    """The 500 handler; for an unreachable database, a clear 503 instead.
+    """The 500 handler; for an unreachable database (not a query it refused), a clear 503.
 
     Rendered without the request's context processors: it must work with nothing up.
     """
-    if isinstance(sys.exception(), DatabaseError):
+    error = sys.exception()
+    if isinstance(error, DatabaseError) and database.is_outage(error):
         public_cache.mark_database_down()
         return _database_unavailable(request)
     html = loader.get_template("500.html").render({"page_name": settings.STATUS_PAGE_NAME})

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.module_loading import import_string
 
-from . import public_cache
+from . import database, public_cache
 from .models import WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
@@ -79,18 +79,24 @@ def run_periodic_jobs(stop: threading.Event, tick: float = 0.5):
         close_old_connections()
         for job in jobs:
             now = time.monotonic()
-            if not job.due(now):
-                continue
-            try:
-                job.run(now)
-            except DatabaseError as error:
-                logger.warning("%s: database unavailable (%s); will retry", job.path, error)
-                public_cache.mark_database_down()  # public pages say they may be out of date
-                job.next_run = now + 2
-                close_old_connections()
-            except Exception:
-                logger.exception("%s failed; will retry", job.path)
+            if job.due(now):
+                _run_job(job, now)
         stop.wait(tick)
+
+
+def _run_job(job: PeriodicJob, now: float):
+    try:
+        job.run(now)
+    except DatabaseError as error:
+        if not database.is_outage(error):
+            logger.exception("%s failed; will retry", job.path)
+            return
+        logger.warning("%s: database unavailable (%s); will retry", job.path, error)
+        public_cache.mark_database_down()  # public pages say they may be out of date
+        job.next_run = now + 2
+        close_old_connections()
+    except Exception:
+        logger.exception("%s failed; will retry", job.path)
 
 
 def run_tasks(worker_id: str, stop: threading.Event):
@@ -112,7 +118,8 @@ def run_tasks(worker_id: str, stop: threading.Event):
         try:
             worker.run()
         except DatabaseError as error:
-            logger.warning("Task worker: database unavailable (%s); retrying in 2 s", error)
+            reason = "database unavailable" if database.is_outage(error) else "database error"
+            logger.warning("Task worker: %s (%s); retrying in 2 s", reason, error)
             close_old_connections()
             time.sleep(2)
 

@@ -24,9 +24,8 @@ from .tokens import ExpiredLink, InvalidLink, read_confirm_token, read_manage_to
 
 # The form sits on every (cached) public page, which cannot carry a per-visitor CSRF
 # token. A forged sign-up achieves nothing: it only asks the address's owner to confirm.
-@public_page  # the GET: the form is public state like any page
+@public_page(methods=["POST"])  # the GET: the form is public state like any page
 @csrf_exempt
-@require_http_methods(["GET", "POST"])
 def subscribe(request):
     form = SubscribeForm(request.POST or None)
     if request.method == "GET":

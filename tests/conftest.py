@@ -174,6 +174,22 @@ def smtp_sink(settings):
     sink.stop()
 
 
+def one_tick():
+    """A stop event for the worker's loop that lets it run exactly once."""
+
+    class OneTick:
+        calls = 0
+
+        def is_set(self):
+            self.calls += 1
+            return self.calls > 1
+
+        def wait(self, timeout):
+            pass
+
+    return OneTick()
+
+
 def run_tasks():
     """Run every queued task with django-tasks-db's real worker, in this process."""
     from django_tasks_db.management.commands.db_worker import Worker

@@ -333,9 +333,15 @@ def test_lists_default_to_fifty_like_statuspage(client, db):
     assert len(api(client, "incidents.json", page=2)["incidents"]) == 5
 
 
-def test_a_page_past_the_end_is_an_empty_list(client, page):
-    data = api(client, "scheduled-maintenances.json", page=9, per_page=100)
-    assert data["scheduled_maintenances"] == []
+def test_a_page_past_the_end_is_not_found(client, page):
+    # Not an empty list: that would be one stored copy per page number anyone asks for.
+    response = client.get("/api/v2/scheduled-maintenances.json", {"page": 9, "per_page": 100})
+    assert response.status_code == 404
+    assert_matches(response.json(), "error")
+    assert response.json()["error"] == "page 9 is past the last page, 1."
+    assert response["Access-Control-Allow-Origin"] == "*"
+    empty = client.get("/api/v2/incidents.json", {"page": 1})  # the first page always exists
+    assert empty.status_code == 200
 
 
 @pytest.mark.parametrize("endpoint", ["incidents.json", "scheduled-maintenances.json"])

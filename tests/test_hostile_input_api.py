@@ -43,10 +43,18 @@ def test_paging_parameters_get_a_clear_answer(client, incidents, endpoint, page,
         assert re.fullmatch(r"(page|per_page) must be a whole number from 1 to \d+, not .*",
                             response.json()["error"], re.S)  # fmt: skip
         return
+    if int(page or 1) > 1 and (int(page) - 1) * int(per_page or 50) >= total(endpoint):
+        assert response.status_code == 404
+        assert re.fullmatch(r"page \d+ is past the last page, \d+\.", response.json()["error"])
+        return
     assert response.status_code == 200
     listed = response.json()[KEYS[endpoint]]
     assert len(listed) <= int(per_page or 50)
-    assert int(response["X-Total-Count"]) == (3 if endpoint == PAGED[0] else 0)
+    assert int(response["X-Total-Count"]) == total(endpoint)
+
+
+def total(endpoint):
+    return 3 if endpoint == PAGED[0] else 0
 
 
 @given(query=st.binary(max_size=300))
@@ -55,13 +63,17 @@ def test_paging_parameters_get_a_clear_answer(client, incidents, endpoint, page,
 def test_raw_query_strings_never_fail(client, incidents, query):
     for url in [*PAGED, "/", "/history", "/api/v2/summary.json"]:
         response = client.get(url, QUERY_STRING=query.decode("latin-1"))
-        assert response.status_code in (200, 400), url
+        assert response.status_code in (200, 400, 404), url
 
 
 @given(page=PARAMETER)
 @example(page="9" * 5000)
-def test_page_numbers_on_the_html_pages_always_show_a_page(client, incidents, page):
+@example(page="0001")
+@example(page="2")
+def test_page_numbers_on_the_html_pages_always_get_a_page(client, incidents, page):
+    # 3 incidents: one page of each list. A bad number is a 400, one past the last a 404.
+    expected = 400 if not whole_number_in(page, 100_000) else 200 if int(page or 1) == 1 else 404
     for url in ["/", "/history"]:
         response = client.get(url, {} if page is None else {"page": page})
-        assert response.status_code == 200
+        assert response.status_code == expected
         assert response.content.count(b"<h1") == 1

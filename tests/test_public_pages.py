@@ -54,11 +54,17 @@ def test_timeline_is_newest_first_and_paginated_by_twenty(client):
     assert "Newer posts" in second and "Older posts" not in second
 
 
-def test_bad_page_numbers_do_not_fail(client, db):
+def test_bad_page_numbers_are_a_400_and_pages_past_the_last_a_404(client, db):
     open_incident()
-    for page in ["0", "-1", "abc", "99999", "1e9", ""]:
-        assert client.get("/", {"page": page}).status_code == 200
-        assert client.get("/history", {"page": page}).status_code == 200
+    for url in ["/", "/history"]:
+        for page in ["0", "-1", "abc", "1e9", ""]:
+            response = client.get(url, {"page": page})
+            assert response.status_code == 400
+            assert "page must be a whole number from 1 to 100000" in response.content.decode()
+        assert client.get(url, {"page": "2"}).status_code == 404
+        assert client.get(url, {"page": "99999"}).status_code == 404
+        hostile = client.get(url, {"page": "<script>alert(1)</script>"}).content.decode()
+        assert "<script>alert" not in hostile and h1_count(hostile) == 1
 
 
 def test_untitled_post_is_titled_with_incident_and_status(client):
