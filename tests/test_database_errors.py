@@ -14,6 +14,7 @@ from django.db import connection
 from django.test import Client
 
 from statuspage import worker
+from subscribers import services
 from subscribers.models import Subscriber
 
 from . import database_faults
@@ -70,6 +71,7 @@ def assert_everything_is_current(client, title):
     assert 'action="/subscribe"' in html and "Subscriptions are paused" not in html
     signup = client.post("/subscribe", {"email": "ada@example.org"})
     assert signup.status_code == 302
+    services.sign_ups_process_due()  # what the worker does with the sign-up
     assert Subscriber.objects.filter(email="ada@example.org").exists()
 
 
