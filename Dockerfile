@@ -9,6 +9,11 @@ COPY pyproject.toml README.md ./
 COPY statuspage statuspage
 COPY incidents incidents
 COPY subscribers subscribers
+COPY public_store public_store
+COPY worker worker
+COPY health health
+COPY staff staff
+COPY throttling throttling
 RUN pip install --no-cache-dir .
 
 FROM python:3.13-slim
@@ -28,6 +33,11 @@ COPY manage.py ./
 COPY statuspage statuspage
 COPY incidents incidents
 COPY subscribers subscribers
+COPY public_store public_store
+COPY worker worker
+COPY health health
+COPY staff staff
+COPY throttling throttling
 COPY templates templates
 COPY static static
 # Static files are collected into the image; no secret is needed for that step.

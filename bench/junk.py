@@ -77,12 +77,16 @@ def main(argv=None):
     baseline = (first + last) / 2
     database = env["DATABASE_URL"].split(":")[0]
     print(f"Junk requests, {count} of each, one at a time (gunicorn, 2 workers; {database})")
-    print(f"  {'plain GET / (stored)':22} {baseline * 1000:8.1f} ms"
-          f" (first {first * 1000:.1f}, last {last * 1000:.1f})")  # fmt: skip
+    print(
+        f"  {'plain GET / (stored)':22} {baseline * 1000:8.1f} ms"
+        f" (first {first * 1000:.1f}, last {last * 1000:.1f})"
+    )
     for kind, (took, statuses, gained) in results.items():
         answers = ", ".join(f"{n}× {status}" for status, n in sorted(statuses.items()))
-        print(f"  {kind:22} {took * 1000:8.1f} ms = {took / baseline:5.1f}× plain"
-              f"   answers: {answers}   copies stored: {gained}")  # fmt: skip
+        print(
+            f"  {kind:22} {took * 1000:8.1f} ms = {took / baseline:5.1f}× plain"
+            f"   answers: {answers}   copies stored: {gained}"
+        )
 
 
 if __name__ == "__main__":

@@ -83,12 +83,15 @@ def main(argv=None):
             time.sleep(3)
             fetch(f"{base}/")
             window = f"{args.seconds // 4} s to {args.seconds * 2 // 3} s"
-            print(f"Outage under load: {args.seconds} s of wrk on / (50 connections), "
-                  f"PostgreSQL stopped from {window}")  # fmt: skip
+            print(
+                f"Outage under load: {args.seconds} s of wrk on / (50 connections), "
+                f"PostgreSQL stopped from {window}"
+            )
             run = subprocess.Popen(
                 ["wrk", "-t2", "-c50", f"-d{args.seconds}s", "--latency", f"{base}/"],
-                stdout=subprocess.PIPE, text=True,
-            )  # fmt: skip
+                stdout=subprocess.PIPE,
+                text=True,
+            )
             seen = _outage(postgres, base, args.seconds)
             output = run.communicate()[0]
         finally:
@@ -114,15 +117,19 @@ def _outage(postgres, base, seconds):
     time.sleep(min(10, seconds / 3))
     status, page = fetch(f"{base}/")
     health, _ = fetch(f"{base}/healthz")
-    seen.append(f"database down {time.monotonic() - stopped:.0f} s: / answered {status}, "
-                f"note shown: {'may be out of date' in page}, /healthz {health}")  # fmt: skip
+    seen.append(
+        f"database down {time.monotonic() - stopped:.0f} s: / answered {status}, "
+        f"note shown: {'may be out of date' in page}, /healthz {health}"
+    )
     time.sleep(max(0, seconds * 2 / 3 - seconds / 4 - (time.monotonic() - stopped)))
     postgres.start()
     started = time.monotonic()
     while "may be out of date" in fetch(f"{base}/")[1] and time.monotonic() - started < 60:
         time.sleep(0.5)
-    seen.append(f"database back: the note was gone after {time.monotonic() - started:.1f} s, "
-                f"/healthz {fetch(f'{base}/healthz')[0]}")  # fmt: skip
+    seen.append(
+        f"database back: the note was gone after {time.monotonic() - started:.1f} s, "
+        f"/healthz {fetch(f'{base}/healthz')[0]}"
+    )
     return seen
 
 

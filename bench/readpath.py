@@ -44,10 +44,21 @@ def manage(env, *args):
 def start_gunicorn(env, log):
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", "statuspage/gunicorn.conf.py",
-         "--access-logfile", "/dev/null", "statuspage.wsgi"],
-        cwd=ROOT, env=env | {"PORT": str(port)}, stdout=log, stderr=log,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--config",
+            "statuspage/gunicorn.conf.py",
+            "--access-logfile",
+            "/dev/null",
+            "statuspage.wsgi",
+        ],
+        cwd=ROOT,
+        env=env | {"PORT": str(port)},
+        stdout=log,
+        stderr=log,
+    )
     wait_for_port(port, timeout=30)
     return process, f"http://127.0.0.1:{port}"
 
@@ -60,8 +71,10 @@ def static_path(base):
 def wrk(url, seconds):
     output = subprocess.run(
         ["wrk", "-t2", "-c50", f"-d{seconds}s", "--latency", "-H", "Accept-Encoding: gzip", url],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     p50 = _latency_ms(re.search(r"50%\s+([\d.]+\w+)", output).group(1))
     p99 = _latency_ms(re.search(r"99%\s+([\d.]+\w+)", output).group(1))
@@ -83,11 +96,15 @@ def measure(base, seconds, label):
     last = wrk(base + static, seconds)
     baseline = (first[0] + last[0]) / 2
     print(f"  {label}")
-    print(f"    {'static file':24} {baseline:8.0f} req/s (first {first[0]:.0f}, last {last[0]:.0f})"
-          f"   p50 {first[1]:6.2f} ms   p99 {first[2]:6.2f} ms")  # fmt: skip
+    print(
+        f"    {'static file':24} {baseline:8.0f} req/s (first {first[0]:.0f}, last {last[0]:.0f})"
+        f"   p50 {first[1]:6.2f} ms   p99 {first[2]:6.2f} ms"
+    )
     for path, (rate, p50, p99, errors) in results.items():
-        print(f"    {path:24} {rate:8.0f} req/s = {rate / baseline:4.0%} of static"
-              f"   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms   errors {errors}")  # fmt: skip
+        print(
+            f"    {path:24} {rate:8.0f} req/s = {rate / baseline:4.0%} of static"
+            f"   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms   errors {errors}"
+        )
 
 
 def add_incidents(env, count):
@@ -96,7 +113,7 @@ def add_incidents(env, count):
 import datetime
 from django.utils import timezone
 from incidents.models import Incident, IncidentUpdate
-from statuspage import public_cache
+from public_store import store
 start = timezone.now() - datetime.timedelta(days=400)
 incidents = Incident.objects.bulk_create(
     [Incident(title=f"Incident {{n}}", status="resolved", impact="minor",
@@ -109,7 +126,7 @@ IncidentUpdate.objects.bulk_create(
                     published_at=i.started_at + datetime.timedelta(minutes=m),
                     notify=False, went_live_at=now)
      for i in incidents for s, m in (("investigating", 0), ("resolved", 20))], batch_size=2000)
-public_cache.invalidate()
+store.invalidate()
 """
     subprocess.run(
         [sys.executable, "manage.py", "shell", "-v0", "-c", script], cwd=ROOT, env=env, check=True

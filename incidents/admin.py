@@ -8,19 +8,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from staff.mixins import DeletesThroughServices
+
 from . import audit, services
 from .forms import IncidentOpenForm, UpdateForm
 from .markdown import render_markdown, safe_html
 from .models import AuditEntry, Component, ComponentGroup, Incident, IncidentUpdate
-
-
-class DeletesThroughServices:
-    """Bulk deletes one by one through `delete_model`, hence through the service (audit
-    trail, public pages, outbox), never with a bare `queryset.delete()`."""
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.delete_model(request, obj)
 
 
 def _add_errors(form, error: ValidationError):
@@ -61,9 +54,18 @@ class IncidentAdmin(DeletesThroughServices, admin.ModelAdmin):
     date_hierarchy = "started_at"
     ordering = ["-started_at"]
     fields = [
-        "title", "kind", "status", "impact", "components", "started_at", "resolved_at",
-        "scheduled_for", "scheduled_until", "auto_transition", "public_link",
-    ]  # fmt: skip
+        "title",
+        "kind",
+        "status",
+        "impact",
+        "components",
+        "started_at",
+        "resolved_at",
+        "scheduled_for",
+        "scheduled_until",
+        "auto_transition",
+        "public_link",
+    ]
     readonly_fields = ["kind", "status", "components", "started_at", "resolved_at", "public_link"]
     inlines = [UpdateInline]
 
@@ -119,7 +121,7 @@ class IncidentAdmin(DeletesThroughServices, admin.ModelAdmin):
         )
         if request.method == "POST" and form.is_valid() and "_preview" not in request.POST:
             try:
-                services.update_post(
+                services.update_create(
                     incident=incident, author=request.user, **form.service_arguments()
                 )
             except ValidationError as error:
@@ -165,9 +167,19 @@ class IncidentUpdateAdmin(DeletesThroughServices, admin.ModelAdmin):
     search_fields = ["headline", "body", "incident__title"]
     date_hierarchy = "published_at"
     fields = [
-        "incident", "status", "headline", "body", "rendered", "impact", "published_at",
-        "is_draft", "notify", "component_changes_made", "author", "went_live_at",
-    ]  # fmt: skip
+        "incident",
+        "status",
+        "headline",
+        "body",
+        "rendered",
+        "impact",
+        "published_at",
+        "is_draft",
+        "notify",
+        "component_changes_made",
+        "author",
+        "went_live_at",
+    ]
     readonly_fields = ["incident", "rendered", "component_changes_made", "author", "went_live_at"]
 
     @admin.display(description="Rendered message")
@@ -241,8 +253,11 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     list_display = ["at", "by", "action", "object_type", "object_label", "short_summary"]
     list_filter = [
-        ("actor", admin.RelatedOnlyFieldListFilter), "action", "object_type", "at",
-    ]  # fmt: skip
+        ("actor", admin.RelatedOnlyFieldListFilter),
+        "action",
+        "object_type",
+        "at",
+    ]
     search_fields = ["object_label", "object_id", "actor_name"]
     date_hierarchy = "at"
     fields = ["at", "by", "action", "object_type", "object_id", "object_label", "summary"]

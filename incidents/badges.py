@@ -8,10 +8,10 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 
-from statuspage.public_http import public_resource
+from public_store.http import public_resource
 
-from .models import Component, ComponentStatus, Incident
-from .rollup import page_status
+from . import selectors
+from .models import Component, ComponentStatus
 
 # Dark enough for white text (WCAG AA), like the page's banner.
 INDICATOR_COLOURS = {
@@ -34,7 +34,7 @@ CHAR_WIDTH, PADDING = 7, 10
 
 @public_resource
 def page_badge(request):
-    status = page_status(Component.objects.public(), Incident.objects.public().open())
+    status = selectors.page_status()
     return _badge("status", status.description, INDICATOR_COLOURS[status.indicator])
 
 

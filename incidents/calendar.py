@@ -8,13 +8,13 @@ import datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.utils import timezone
 
-from statuspage.public_http import public_resource
+from public_store.http import public_resource
 
-from .models import Component, Incident, IncidentKind, IncidentUpdate
+from . import selectors
+from .models import Incident
 
 RECENT = datetime.timedelta(days=30)
 LINE_OCTETS = 75
@@ -22,15 +22,7 @@ LINE_OCTETS = 75
 
 @public_resource
 def maintenance_calendar(request):
-    maintenances = (
-        Incident.objects.public()
-        .filter(kind=IncidentKind.MAINTENANCE, scheduled_until__gte=timezone.now() - RECENT)
-        .order_by("scheduled_for", "id")
-        .prefetch_related(
-            Prefetch("updates", IncidentUpdate.objects.published(), to_attr="published_updates"),
-            Prefetch("components", Component.objects.public(), to_attr="public_components"),
-        )
-    )
+    maintenances = selectors.maintenance_windows(since=timezone.now() - RECENT)
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",

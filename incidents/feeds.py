@@ -11,9 +11,9 @@ from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
-from statuspage.public_http import public_resource
+from public_store.http import public_resource
 
-from .models import IncidentUpdate
+from . import selectors
 
 FEED_SIZE = 100
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
@@ -55,7 +55,7 @@ class HistoryFeed(Feed):
         return settings.STATUS_PAGE_NAME
 
     def items(self):
-        return IncidentUpdate.objects.published().select_related("incident")[:FEED_SIZE]
+        return selectors.timeline()[:FEED_SIZE]
 
     def item_title(self, update):
         return update.title

@@ -6,7 +6,7 @@ agree, so both call `page_status`.
 
 from dataclasses import dataclass
 
-from .models import ComponentStatus, Impact, IncidentKind, IncidentStatus
+from .models import ACTIVE_MAINTENANCE_STATUSES, ComponentStatus, Impact, IncidentKind
 
 # Indicator severity, lowest first.
 _SEVERITY = ["none", "maintenance", "minor", "major", "critical"]
@@ -54,7 +54,7 @@ def _from_incidents(open_incidents):
     for incident in open_incidents:
         if incident.kind == IncidentKind.MAINTENANCE:
             # Only a maintenance under way counts; an upcoming one is not an outage.
-            active = incident.status in (IncidentStatus.IN_PROGRESS, IncidentStatus.VERIFYING)
+            active = incident.status in ACTIVE_MAINTENANCE_STATUSES
             candidate = UNDER_MAINTENANCE if active else ALL_OPERATIONAL
         else:
             candidate = PageStatus(*_BY_IMPACT.get(incident.impact, ("none", "")))

@@ -21,18 +21,18 @@ from django.conf import settings
 from django.db.models import Min, Q
 from django.utils import timezone
 
-from .models import Component, ComponentStatus, ComponentStatusChange, Incident, IncidentStatus
+from .models import (
+    COMPONENT_SEVERITY,
+    Component,
+    ComponentStatus,
+    ComponentStatusChange,
+    Incident,
+    IncidentStatus,
+    worst_status,
+)
 
 DAYS = 90
 PARTIAL_WEIGHT = 0.3
-# Least to most severe: a day's bar takes the colour of the worst status it saw.
-SEVERITY = [
-    ComponentStatus.OPERATIONAL,
-    ComponentStatus.UNDER_MAINTENANCE,
-    ComponentStatus.DEGRADED_PERFORMANCE,
-    ComponentStatus.PARTIAL_OUTAGE,
-    ComponentStatus.MAJOR_OUTAGE,
-]
 
 
 @dataclass(frozen=True)
@@ -180,7 +180,7 @@ def _history(component_ids, start):
 def _component_uptime(component, dates, bounds, changes, first_change, zone):
     existed_from = _existed_from(component, first_change, zone)
     counted_from = _day_start(existed_from.astimezone(zone).date(), zone)
-    seconds = {status: [0.0] * len(dates) for status in SEVERITY}
+    seconds = {status: [0.0] * len(dates) for status in COMPONENT_SEVERITY}
     for status, start, end in _periods(component, changes, bounds[0], bounds[-1]):
         if status in seconds:
             _spread(seconds[status], bounds, max(start, existed_from), end)
@@ -194,15 +194,12 @@ def _component_uptime(component, dates, bounds, changes, first_change, zone):
             continue
         monitored_total += monitored
         day = uptime(monitored, partial[i], major[i])
-        worst = _worst(status for status in SEVERITY if seconds[status][i] > 0)
+        # The day's bar takes the colour of the worst status it saw; a day with no recorded
+        # time at all (e.g. today at midnight) counts as operational.
+        worst = worst_status(status for status in COMPONENT_SEVERITY if seconds[status][i] > 0)
         result.append(DayUptime(date, day, round(partial[i]), round(major[i]), worst, monitored))
     period = uptime(monitored_total, sum(partial), sum(major)) if monitored_total else None
     return ComponentUptime(component, result, period)
-
-
-def _worst(statuses):
-    # A day with no recorded time at all (e.g. today at midnight) counts as operational.
-    return max(statuses, key=SEVERITY.index, default=ComponentStatus.OPERATIONAL)
 
 
 def _existed_from(component, first_change, zone):

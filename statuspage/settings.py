@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
+from django.utils.http import int_to_base36
 from environ.fileaware_mapping import FileAwareMapping
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -43,14 +44,6 @@ if (BASE_DIR / ".env").is_file():
 
 _BOOLEANS = {"true": True, "1": True, "yes": True, "on": True}
 _BOOLEANS |= {"false": False, "0": False, "no": False, "off": False, "": False}
-
-
-def _base36(data: bytes) -> str:
-    number, digits = int.from_bytes(data), []
-    while number:
-        number, digit = divmod(number, 36)
-        digits.append("0123456789abcdefghijklmnopqrstuvwxyz"[digit])
-    return "".join(digits) or "0"
 
 
 def env_bool(name, default):
@@ -95,9 +88,9 @@ CSRF_TRUSTED_ORIGINS = [f"{_site.scheme}://{_site.netloc}"]
 STATUS_PAGE_NAME = env.str("STATUS_PAGE_NAME", default="Example Hosting Status")
 # The page's id in the Statuspage-compatible API. Derived from SITE_URL so that it stays
 # the same across restarts and machines; set it to keep a former Statuspage page's id.
-STATUS_PAGE_ID = env.str(
-    "STATUS_PAGE_ID", default=_base36(hashlib.sha256(SITE_URL.encode()).digest())[:12]
-)
+# (The digits are read lowest first, as the first versions wrote them: the same id.)
+_derived_page_id = int_to_base36(int.from_bytes(hashlib.sha256(SITE_URL.encode()).digest()))
+STATUS_PAGE_ID = env.str("STATUS_PAGE_ID", default=_derived_page_id[::-1][:12])
 if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", STATUS_PAGE_ID):
     raise ImproperlyConfigured(
         f"STATUS_PAGE_ID must be 1 to 64 letters, digits, '-' or '_', not {STATUS_PAGE_ID!r}."
@@ -113,7 +106,7 @@ LANGUAGE_CODE = "en-us"
 USE_I18N = False
 
 INSTALLED_APPS = [
-    "statuspage.apps.AdminConfig",  # django.contrib.admin with a site that knows 2FA
+    "staff.apps.AdminConfig",  # django.contrib.admin with a site that knows 2FA
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -124,7 +117,10 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
-    "statuspage",
+    # Infrastructure first: the apps below register with it in their ready().
+    "public_store",
+    "worker",
+    "staff",
     "incidents",
     "subscribers",
 ]
@@ -136,7 +132,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "statuspage.middleware.PublicCacheMiddleware",
+    "public_store.middleware.PublicStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -160,7 +156,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "statuspage.context_processors.site",
+                "incidents.context_processors.site",
                 "subscribers.context_processors.followers",
             ],
         },
@@ -204,9 +200,11 @@ PUBLIC_REFRESH_SECONDS = env.int("PUBLIC_REFRESH_SECONDS", default=60)
 _cache = env.cache_url_config(
     env.str("CACHE_URL", default="") or f"filecache://{VAR_DIR / 'cache'}"
 )
+if "key_prefix" in _cache:  # ?key_prefix=… (django-environ keeps it lower-case)
+    _cache["KEY_PREFIX"] = _cache.pop("key_prefix")
 if _cache["BACKEND"].endswith("FileBasedCache"):
     _cache.setdefault("OPTIONS", {})["MAX_ENTRIES"] = 100_000
-# "public" holds the rendered public pages (statuspage.public_cache); "default" the rest
+# "public" holds the rendered public pages (the public store); "default" the rest
 # (rate limits, locks). The same store, apart by key prefix.
 CACHES = {
     "default": _cache,
@@ -251,18 +249,6 @@ if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     RQ_QUEUES = {"default": {"URL": env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")}}
 
-# The worker's periodic jobs: (function, seconds between runs).
-PERIODIC_JOBS = [
-    ("incidents.services.updates_release_due", 1),
-    ("incidents.services.maintenances_transition_due", 1),
-    ("subscribers.services.sign_ups_process_due", 10),
-    ("subscribers.services.notifications_fan_out_due", 10),
-    ("subscribers.tasks.deliveries_kick", env.int("DELIVERY_KICK_SECONDS", default=10)),
-    ("subscribers.services.subscribers_expire_pending", 3600),
-    # Twice per PUBLIC_REFRESH_SECONDS: the busiest pages are renewed before visitors ask.
-    ("statuspage.public_cache.warm", max(PUBLIC_REFRESH_SECONDS // 2, 1)),
-]
-
 # Followers' mail. A refused mail is retried after these delays (seconds, the last one
 # repeating) until DELIVERY_RETRY_HOURS have passed, then marked failed.
 DELIVERY_RETRY_DELAYS = env.list(
@@ -271,6 +257,8 @@ DELIVERY_RETRY_DELAYS = env.list(
 DELIVERY_RETRY_FOR = datetime.timedelta(hours=env.float("DELIVERY_RETRY_HOURS", default=24))
 # A claimed mail not sent within this time is handed to another worker.
 DELIVERY_LEASE = datetime.timedelta(seconds=env.int("DELIVERY_LEASE_SECONDS", default=60))
+# Seconds between the worker's looks for mail due (retries, work of a crashed worker).
+DELIVERY_KICK_SECONDS = env.int("DELIVERY_KICK_SECONDS", default=10)
 DELIVERY_BATCH_SIZE = 50
 DELIVERY_TASK_SECONDS = 60
 DELIVERY_PARALLEL_TASKS = 2
@@ -357,7 +345,7 @@ if AXES_FAILURE_LIMIT < 1 or _lockout_minutes <= 0:
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=_lockout_minutes)
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "statuspage.clients.client_address"  # behind NUM_PROXIES
+AXES_CLIENT_IP_CALLABLE = "throttling.clients.client_address"  # behind NUM_PROXIES
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Never stored with a failed attempt (the password never is).
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token", "csrfmiddlewaretoken"]
@@ -373,6 +361,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         name: {"level": env.str("LOG_LEVEL", default="INFO")}
-        for name in ("statuspage", "incidents", "subscribers", "django.tasks", "django_tasks_db")
+        for name in (
+            *("incidents", "subscribers", "public_store", "worker", "staff", "health"),
+            *("django.tasks", "django_tasks_db"),
+        )
     },
 }

@@ -1,13 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from health.views import healthz
 
 urlpatterns = [
     path("", include("incidents.urls")),
     path("", include("subscribers.urls")),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]
 
-handler500 = "statuspage.views.server_error"
+handler500 = "public_store.outage.server_error"

@@ -13,7 +13,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from incidents.admin import DeletesThroughServices
+from staff.mixins import DeletesThroughServices
 
 from . import services
 from .importing import FollowerFileError, import_followers
@@ -107,12 +107,17 @@ class SubscriberAdmin(DeletesThroughServices, admin.ModelAdmin):
     def _csv(self, queryset):
         writer = csv.writer(_Echo())
         rows = (
-            [safe_cell(cell) for cell in (
-                s.email, "confirmed" if s.is_confirmed else "pending", s.created_at.isoformat(),
-                ";".join(c.name for c in s.components.all()),
-            )]
+            [
+                safe_cell(cell)
+                for cell in (
+                    s.email,
+                    "confirmed" if s.is_confirmed else "pending",
+                    s.created_at.isoformat(),
+                    ";".join(c.name for c in s.components.all()),
+                )
+            ]
             for s in queryset.prefetch_related("components").iterator(chunk_size=2000)
-        )  # fmt: skip
+        )
         header = [["email", "state", "created_at", "components"]]
         stamp = timezone.now().strftime("%Y%m%d-%H%M")
         return StreamingHttpResponse(
@@ -141,8 +146,12 @@ class SubscriberAdmin(DeletesThroughServices, admin.ModelAdmin):
                 for problem in report.problems[:20]:
                     messages.warning(request, problem)
                 return redirect("admin:subscribers_subscriber_changelist")
-        context = {**self.admin_site.each_context(request), "opts": self.opts, "form": form,
-                   "title": "Import followers"}  # fmt: skip
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "form": form,
+            "title": "Import followers",
+        }
         return TemplateResponse(request, "admin/subscribers/subscriber/import.html", context)
 
 

@@ -1,6 +1,32 @@
 from django.apps import AppConfig
+from django.conf import settings
+from django.urls import reverse
 
 
 class SubscribersConfig(AppConfig):
     name = "subscribers"
     verbose_name = "Followers"
+
+    def ready(self):
+        import health
+        from incidents.signals import update_went_live
+        from public_store import outage, warming
+        from worker import jobs
+
+        from . import deliveries, receivers, sending, services
+
+        update_went_live.connect(receivers.mail_the_update, dispatch_uid="mail_the_update")
+        # Work a lost task left behind, retries, and the expiry of unconfirmed sign-ups.
+        jobs.register(services.sign_ups_process_due, every=10)
+        jobs.register(services.notifications_fan_out_due, every=10)
+        jobs.register(sending.deliveries_kick, every=settings.DELIVERY_KICK_SECONDS)
+        jobs.register(services.subscribers_expire_pending, every=3600)
+        health.register("mail", deliveries.backlog_report)
+        warming.register_paths(lambda: [reverse("subscribers:subscribe")])
+        for prefix in ("/subscribe", "/unsubscribe"):
+            outage.register_message(
+                prefix,
+                heading="Subscriptions are paused",
+                message="We cannot reach our database right now, so subscriptions are paused. "
+                "Please try again in a little while; the status page itself is still up.",
+            )

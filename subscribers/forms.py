@@ -2,7 +2,8 @@ import re
 
 from django import forms
 
-from incidents.models import Component, ComponentGroup
+from incidents import selectors
+from incidents.models import Component
 
 from .addresses import MAX_INPUT_LENGTH, normalize_email
 
@@ -28,7 +29,7 @@ class ScopeForm(forms.Form):
     """Which posts to get: nothing ticked means every post."""
 
     groups = _IdsField(
-        ComponentGroup.objects.filter(components__is_hidden=False).distinct(),
+        selectors.public_groups(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         label="Groups (including components added to them later)",

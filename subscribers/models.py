@@ -14,12 +14,6 @@ class SubscriberQuerySet(models.QuerySet):
     def pending(self):
         return self.filter(confirmed_at__isnull=True)
 
-    def in_scope_of(self, component_ids):
-        """Followers who get a post affecting these components (none: a post for everyone)."""
-        if not component_ids:
-            return self
-        return self.filter(Q(all_components=True) | Q(components__in=component_ids)).distinct()
-
 
 class Subscriber(models.Model):
     email = models.EmailField(max_length=254, unique=True)

@@ -24,10 +24,11 @@ import time
 from django.conf import settings
 from django.core.mail import mailers
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.tasks import task
 
-from statuspage.worker import process_name
+from worker.runner import process_name
 
-from . import services
+from . import deliveries
 from .emails import MailBuilder
 from .models import Delivery
 
@@ -152,7 +153,7 @@ def send_due(*, seconds: float | None = None) -> tuple[int, bool]:
     _sending.set()
     try:
         while time.monotonic() < deadline:
-            batch = services.deliveries_claim(
+            batch = deliveries.deliveries_claim(
                 worker_id=worker_id, limit=settings.DELIVERY_BATCH_SIZE
             )
             if not batch:
@@ -160,7 +161,7 @@ def send_due(*, seconds: float | None = None) -> tuple[int, bool]:
             for position, delivery in enumerate(batch):
                 if refused_in_a_row >= MAX_REFUSALS_IN_A_ROW:
                     for left in batch[position:]:
-                        services.delivery_release(delivery=left, worker_id=worker_id, delay=PAUSE)
+                        deliveries.delivery_release(delivery=left, worker_id=worker_id, delay=PAUSE)
                     return sent, True
                 outcome = _send_one(transport, builder, delivery, worker_id)
                 sent += outcome is True
@@ -181,7 +182,7 @@ def _send_one(transport, builder, delivery: Delivery, worker_id) -> bool | None:
     try:
         mail = builder.mail(delivery)
         transport.send_committed(
-            mail, lambda: services.delivery_mark_sent(delivery=delivery, worker_id=worker_id)
+            mail, lambda: deliveries.delivery_mark_sent(delivery=delivery, worker_id=worker_id)
         )
     except ClaimLost:
         logger.info("Delivery %s was reclaimed by another worker; skipped", delivery.pk)
@@ -189,6 +190,26 @@ def _send_one(transport, builder, delivery: Delivery, worker_id) -> bool | None:
     except (TemporaryFailure, PermanentFailure, ValueError) as error:
         permanent = not isinstance(error, TemporaryFailure)  # ValueError: a bad address
         logger.warning("Delivery %s to %s failed: %s", delivery.pk, delivery.subscriber, error)
-        services.delivery_mark_failed(delivery=delivery, error=str(error), permanent=permanent)
+        deliveries.delivery_mark_failed(delivery=delivery, error=str(error), permanent=permanent)
         return False
     return True
+
+
+@task
+def deliver() -> int:
+    """Send due mail for a while; queue a follow-up if the time ran out first."""
+    sent, finished = send_due()
+    if not finished:
+        deliver.enqueue()
+    return sent
+
+
+def deliveries_kick() -> int:
+    """Recover stale work and queue a sending task for due mail (periodic job).
+
+    This is how retries happen: a refused mail is due again after its backoff.
+    """
+    recovered = deliveries.deliveries_recover_stale()
+    if not is_sending() and Delivery.objects.due().exists():
+        deliver.enqueue()
+    return recovered

@@ -12,10 +12,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from statuspage.clients import client_address
-from statuspage.public_cache import public_page
+from public_store.http import public_page
+from throttling import ratelimit
+from throttling.clients import client_address
 
-from . import ratelimit, services
+from . import services
 from .addresses import normalize_email
 from .forms import ScopeForm, SubscribeForm
 from .models import Subscriber

@@ -56,9 +56,18 @@ def row_counts():
     from subscribers.models import Delivery, Notification, SignUp, Subscriber
 
     models = [
-        Subscriber, SignUp, Delivery, Notification, Incident, IncidentUpdate, Component,
-        ComponentGroup, ComponentStatusChange, AuditEntry, DBTaskResult,
-    ]  # fmt: skip
+        Subscriber,
+        SignUp,
+        Delivery,
+        Notification,
+        Incident,
+        IncidentUpdate,
+        Component,
+        ComponentGroup,
+        ComponentStatusChange,
+        AuditEntry,
+        DBTaskResult,
+    ]
     return {model.__name__: model.objects.count() for model in models}
 
 
@@ -83,12 +92,12 @@ def _fast_password_hashing(settings):
 @pytest.fixture
 def public_store(settings, tmp_path):
     """A real store for rendered public pages, as the web processes share."""
-    from statuspage import public_cache
+    from public_store import store
 
     settings.CACHES = settings.CACHES | {"public": {"BACKEND": LOCMEM, "LOCATION": f"{tmp_path}/p"}}
-    public_cache._recent.entries.clear()
-    yield public_cache
-    public_cache._recent.entries.clear()
+    store.recent.entries.clear()
+    yield store
+    store.recent.entries.clear()
 
 
 @pytest.fixture
@@ -195,9 +204,15 @@ def run_tasks():
     from django_tasks_db.management.commands.db_worker import Worker
 
     Worker(
-        queue_names=["*"], interval=0, batch=True, backend_name="default", startup_delay=False,
-        max_tasks=None, worker_id="test-worker", excluded_queue_names=[],
-    ).run()  # fmt: skip
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-worker",
+        excluded_queue_names=[],
+    ).run()
 
 
 def follower(email="ada@example.org", components=(), groups=()):

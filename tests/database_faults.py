@@ -7,7 +7,7 @@ database itself rejects. The database stays up throughout.
 from django.db import DataError, IntegrityError, OperationalError, ProgrammingError, connection
 from django.urls import path
 
-from statuspage.public_cache import public_page
+from public_store.http import public_page
 from statuspage.urls import handler500
 from statuspage.urls import urlpatterns as site_urlpatterns
 
@@ -26,7 +26,7 @@ FAULTS = {
         "sqlite": ("SELECT * FROM no_such_table", OperationalError),
     },
     "missing-value": {
-        vendor: ("INSERT INTO statuspage_workerheartbeat (worker_id) VALUES (NULL)", IntegrityError)
+        vendor: ("INSERT INTO worker_workerheartbeat (worker_id) VALUES (NULL)", IntegrityError)
         for vendor in ("postgresql", "sqlite")
     },
     # The server ends this connection; the database itself is up, as a new one finds.
@@ -36,7 +36,7 @@ FAULTS = {
     # Another process holds the write lock (the test holds it; see `sqlite_write_lock`).
     "database-locked": {
         "sqlite": (
-            "INSERT INTO statuspage_workerheartbeat (worker_id, started_at, last_seen) "
+            "INSERT INTO worker_workerheartbeat (worker_id, started_at, last_seen) "
             "VALUES ('locked', '2026-01-01', '2026-01-01')",
             OperationalError,
         )

@@ -7,13 +7,38 @@ from hypothesis import strategies as st
 ANY_TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=200)
 NASTY = st.sampled_from(
     [
-        "", " ", "\x00", "\r\n", "\r\nBcc: victim@example.org", "%0d%0aBcc:x@y.z", "\u202e",
-        "\ufeff", "\u200b", "\x1b[31m", "\\", "'", '"', "<script>alert(1)</script>",
-        "javascript:alert(1)", "../../etc/passwd", "' OR 1=1 --", "NaN", "-1", "0", "1e309",
-        "9" * 40, "ä@例え.jp", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "a" * 5000, "\x7f", "null", "[]", "{}",
+        "",
+        " ",
+        "\x00",
+        "\r\n",
+        "\r\nBcc: victim@example.org",
+        "%0d%0aBcc:x@y.z",
+        "\u202e",
+        "\ufeff",
+        "\u200b",
+        "\x1b[31m",
+        "\\",
+        "'",
+        '"',
+        "<script>alert(1)</script>",
+        "javascript:alert(1)",
+        "../../etc/passwd",
+        "' OR 1=1 --",
+        "NaN",
+        "-1",
+        "0",
+        "1e309",
+        "9" * 40,
+        "ä@例え.jp",
+        "𝔘𝔫𝔦𝔠𝔬𝔡𝔢",
+        "a" * 5000,
+        "\x7f",
+        "null",
+        "[]",
+        "{}",
         "\u0130" * 60,  # lower-cased, twice as long
     ]
-)  # fmt: skip
+)
 HOSTILE_TEXT = st.one_of(
     NASTY,
     ANY_TEXT,

@@ -71,9 +71,14 @@ def test_follow_up_is_one_click_from_the_list_and_one_form(operator_client, netw
     assert 'value="resolved"' in form and 'value="completed"' not in form
     response = operator_client.post(
         url,
-        {"status": "resolved", "body": "Fixed.", "headline": "Network restored", "notify": "auto",
-         f"component_{network.pk}": "operational"},
-    )  # fmt: skip
+        {
+            "status": "resolved",
+            "body": "Fixed.",
+            "headline": "Network restored",
+            "notify": "auto",
+            f"component_{network.pk}": "operational",
+        },
+    )
     assert response.status_code == 302
     incident.refresh_from_db()
     network.refresh_from_db()
@@ -101,9 +106,14 @@ def test_editing_a_post_in_the_admin_rerenders_it_and_shows_the_rendering(operat
     url = reverse("admin:incidents_incidentupdate_change", args=[update.pk])
     page = operator_client.get(url).content.decode()
     assert "Rendered message" in page and "<p>old</p>" in page
-    form_fields = {"status": "identified", "headline": "", "body": "*new*", "notify": "on",
-                   "published_at_0": update.published_at.strftime("%Y-%m-%d"),
-                   "published_at_1": update.published_at.strftime("%H:%M:%S")}  # fmt: skip
+    form_fields = {
+        "status": "identified",
+        "headline": "",
+        "body": "*new*",
+        "notify": "on",
+        "published_at_0": update.published_at.strftime("%Y-%m-%d"),
+        "published_at_1": update.published_at.strftime("%H:%M:%S"),
+    }
     response = operator_client.post(url, form_fields)
     assert response.status_code == 302, response.content.decode()[:2000]
     update.refresh_from_db()
@@ -115,14 +125,20 @@ def test_a_drafts_impact_is_edited_in_the_admin_and_applied_when_it_is_published
     operator_client,
 ):
     incident = open_incident().incident
-    draft = services.update_post(
+    draft = services.update_create(
         incident=incident, status="identified", body="x", impact="major", is_draft=True
     )
     url = reverse("admin:incidents_incidentupdate_change", args=[draft.pk])
-    form = {"status": "identified", "headline": "", "body": "x", "impact": "critical",
-            "is_draft": "on", "notify": "on",
-            "published_at_0": draft.published_at.strftime("%Y-%m-%d"),
-            "published_at_1": draft.published_at.strftime("%H:%M:%S")}  # fmt: skip
+    form = {
+        "status": "identified",
+        "headline": "",
+        "body": "x",
+        "impact": "critical",
+        "is_draft": "on",
+        "notify": "on",
+        "published_at_0": draft.published_at.strftime("%Y-%m-%d"),
+        "published_at_1": draft.published_at.strftime("%H:%M:%S"),
+    }
     assert operator_client.post(url, form).status_code == 302
     assert IncidentUpdate.objects.get(pk=draft.pk).impact == "critical"
     assert Incident.objects.get(pk=incident.pk).impact == "minor"
@@ -134,7 +150,7 @@ def test_a_drafts_impact_is_edited_in_the_admin_and_applied_when_it_is_published
 
 def test_deleting_a_post_in_the_admin_removes_it_from_the_page(operator_client, client):
     update = open_incident(headline="Oops, wrong page")
-    services.update_post(incident=update.incident, status="identified", body="Keep me")
+    services.update_create(incident=update.incident, status="identified", body="Keep me")
     url = reverse("admin:incidents_incidentupdate_delete", args=[update.pk])
     assert operator_client.post(url, {"post": "yes"}).status_code == 302
     assert not IncidentUpdate.objects.filter(pk=update.pk).exists()
@@ -146,10 +162,15 @@ def test_deleting_a_post_in_the_admin_removes_it_from_the_page(operator_client, 
 def test_component_status_change_in_the_list_goes_through_the_service(operator_client, network):
     url = reverse("admin:incidents_component_changelist")
     data = {
-        "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-MIN_NUM_FORMS": "0",
-        "form-MAX_NUM_FORMS": "1000", "form-0-id": str(network.pk),
-        "form-0-status": "partial_outage", "form-0-position": "2", "_save": "Save",
-    }  # fmt: skip
+        "form-TOTAL_FORMS": "1",
+        "form-INITIAL_FORMS": "1",
+        "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "1000",
+        "form-0-id": str(network.pk),
+        "form-0-status": "partial_outage",
+        "form-0-position": "2",
+        "_save": "Save",
+    }
     assert operator_client.post(url, data).status_code == 302
     assert Component.objects.get(pk=network.pk).status == "partial_outage"
     assert network.status_changes.get().new_status == "partial_outage"

@@ -52,47 +52,74 @@ def hidden(db):
 def page(web, database, network, hidden):
     """A lived-in page: open and resolved incidents, maintenances in every state, drafts."""
     outage = open_incident(
-        title="Network outage", impact="major", published_at=ago(hours=3),
+        title="Network outage",
+        impact="major",
+        published_at=ago(hours=3),
         component_changes={network: "major_outage", hidden: "major_outage"},
-    )  # fmt: skip
-    identified = services.update_post(
-        incident=outage.incident, status="identified", body="Cable cut.", published_at=ago(hours=2),
+    )
+    identified = services.update_create(
+        incident=outage.incident,
+        status="identified",
+        body="Cable cut.",
+        published_at=ago(hours=2),
         notify=True,
-    )  # fmt: skip
+    )
     slow = open_incident(
-        title="Slow database", published_at=ago(days=3),
+        title="Slow database",
+        published_at=ago(days=3),
         component_changes={database: "degraded_performance"},
-    )  # fmt: skip
-    services.update_post(
-        incident=slow.incident, status="resolved", body="Fast again.", published_at=ago(days=2),
+    )
+    services.update_create(
+        incident=slow.incident,
+        status="resolved",
+        body="Fast again.",
+        published_at=ago(days=2),
         component_changes={database: "operational"},
-    )  # fmt: skip
+    )
     window = {"kind": "maintenance", "body": "Planned work."}
     upcoming = open_incident(
-        title="Kernel upgrade", status="scheduled", **window,
-        scheduled_for=later(days=1), scheduled_until=later(days=1, hours=1),
-    )  # fmt: skip
+        title="Kernel upgrade",
+        status="scheduled",
+        **window,
+        scheduled_for=later(days=1),
+        scheduled_until=later(days=1, hours=1),
+    )
     active = open_incident(
-        title="Switch swap", status="in_progress", **window, published_at=ago(minutes=30),
-        scheduled_for=ago(minutes=30), scheduled_until=later(minutes=30),
-    )  # fmt: skip
+        title="Switch swap",
+        status="in_progress",
+        **window,
+        published_at=ago(minutes=30),
+        scheduled_for=ago(minutes=30),
+        scheduled_until=later(minutes=30),
+    )
     done = open_incident(
-        title="Disk swap", status="scheduled", **window, published_at=ago(days=9),
-        scheduled_for=ago(days=5), scheduled_until=ago(days=5, hours=-1),
-    )  # fmt: skip
-    services.update_post(
+        title="Disk swap",
+        status="scheduled",
+        **window,
+        published_at=ago(days=9),
+        scheduled_for=ago(days=5),
+        scheduled_until=ago(days=5, hours=-1),
+    )
+    services.update_create(
         incident=done.incident, status="completed", body="Done.", published_at=ago(days=5)
     )
     draft = open_incident(title="Secret draft", is_draft=True)
     future = open_incident(title="Future post", published_at=later(hours=2))
-    hidden_follow_up = services.update_post(
+    hidden_follow_up = services.update_create(
         incident=outage.incident, status="monitoring", body="Hidden follow-up", is_draft=True
     )
     return SimpleNamespace(
-        outage=outage.incident, identified=identified, first_post=outage, slow=slow.incident,
-        upcoming=upcoming.incident, active=active.incident, done=done.incident,
-        draft=draft.incident, future=future.incident, hidden_follow_up=hidden_follow_up,
-    )  # fmt: skip
+        outage=outage.incident,
+        identified=identified,
+        first_post=outage,
+        slow=slow.incident,
+        upcoming=upcoming.incident,
+        active=active.incident,
+        done=done.incident,
+        draft=draft.incident,
+        future=future.incident,
+        hidden_follow_up=hidden_follow_up,
+    )
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
@@ -121,7 +148,7 @@ def test_page_updated_at_moves_with_a_public_change_only(client, page, network):
     services.component_set_status(component=network, status="partial_outage")
     after = api(client, "status.json")["page"]["updated_at"]
     assert parse(after) > parse(before)
-    services.update_post(incident=page.outage, status="resolved", body="Not yet.", is_draft=True)
+    services.update_create(incident=page.outage, status="resolved", body="Not yet.", is_draft=True)
     assert api(client, "status.json")["page"]["updated_at"] == after  # a draft is not public
 
 
@@ -134,8 +161,11 @@ def test_summary_has_status_components_unresolved_incidents_and_current_maintena
         page.active.public_id,
     }
     assert [c["name"] for c in data["components"]] == [
-        "Servers", "Web servers", "Database", "Network",
-    ]  # fmt: skip
+        "Servers",
+        "Web servers",
+        "Database",
+        "Network",
+    ]
 
 
 def test_status_json_rollup_agrees_with_the_home_page_banner(client, web, network, database):
@@ -160,9 +190,12 @@ def test_status_json_rollup_agrees_with_the_home_page_banner(client, web, networ
 
 def test_a_maintenance_under_way_is_service_under_maintenance(client, web):
     open_incident(
-        title="Switch swap", kind="maintenance", status="in_progress",
-        scheduled_for=ago(minutes=5), scheduled_until=later(hours=1),
-    )  # fmt: skip
+        title="Switch swap",
+        kind="maintenance",
+        status="in_progress",
+        scheduled_for=ago(minutes=5),
+        scheduled_until=later(hours=1),
+    )
     status = api(client, "status.json")["status"]
     assert status == {"indicator": "maintenance", "description": "Service Under Maintenance"}
 
@@ -297,7 +330,7 @@ def test_maintenances_are_listed_by_state(client, page):
 
 
 def test_unresolved_lists_only_open_incidents(client, page):
-    services.update_post(incident=page.outage, status="monitoring", body="Watching.")
+    services.update_create(incident=page.outage, status="monitoring", body="Watching.")
     [incident] = api(client, "incidents/unresolved.json")["incidents"]
     assert incident["id"] == page.outage.public_id and incident["status"] == "monitoring"
     assert incident["monitoring_at"] is not None
@@ -309,8 +342,10 @@ def test_long_lists_are_paged_with_links_in_headers(client, db):
     response = client.get("/api/v2/incidents.json", {"page": 2, "per_page": 3})
     assert_matches(response.json(), "incidents.json")
     assert [i["name"] for i in response.json()["incidents"]] == [
-        "Incident 3", "Incident 4", "Incident 5",
-    ]  # fmt: skip
+        "Incident 3",
+        "Incident 4",
+        "Incident 5",
+    ]
     assert response["X-Total-Count"] == "7"
     links = dict((rel, url) for url, rel in re.findall(r'<([^>]+)>; rel="(\w+)"', response["Link"]))
     base = f"{settings.SITE_URL}/api/v2/incidents.json"
@@ -327,7 +362,7 @@ def test_lists_default_to_fifty_like_statuspage(client, db):
     for n in range(54):
         incident.pk, incident.public_id = None, f"copy{n:08d}"
         incident.save()
-        services.update_post(incident=incident, status="investigating", body="x")
+        services.update_create(incident=incident, status="investigating", body="x")
     data = api(client, "incidents.json")
     assert len(data["incidents"]) == 50
     assert len(api(client, "incidents.json", page=2)["incidents"]) == 5
@@ -348,11 +383,21 @@ def test_a_page_past_the_end_is_not_found(client, page):
 @pytest.mark.parametrize(
     ("name", "value"),
     [
-        ("page", "abc"), ("page", "0"), ("page", "-1"), ("page", ""), ("page", "1.5"),
-        ("page", "1e3"), ("page", "١"), ("page", "100001"), ("page", "9" * 30),
-        ("per_page", "0"), ("per_page", "101"), ("per_page", "-5"), ("per_page", "all"),
+        ("page", "abc"),
+        ("page", "0"),
+        ("page", "-1"),
+        ("page", ""),
+        ("page", "1.5"),
+        ("page", "1e3"),
+        ("page", "١"),
+        ("page", "100001"),
+        ("page", "9" * 30),
+        ("per_page", "0"),
+        ("per_page", "101"),
+        ("per_page", "-5"),
+        ("per_page", "all"),
     ],
-)  # fmt: skip
+)
 def test_bad_paging_parameters_are_a_clear_400(client, db, endpoint, name, value):
     response = client.get(f"/api/v2/{endpoint}", {name: value})
     assert response.status_code == 400
@@ -373,12 +418,15 @@ def test_summary_query_count_does_not_grow_with_incidents(
 ):
     for n in range(15):
         update = open_incident(title=f"Incident {n}", component_changes={network: "major_outage"})
-        services.update_post(incident=update.incident, status="identified", body="More.")
+        services.update_create(incident=update.incident, status="identified", body="More.")
         open_incident(
-            title=f"Maintenance {n}", kind="maintenance", status="scheduled",
-            scheduled_for=later(days=n + 1), scheduled_until=later(days=n + 1, hours=1),
+            title=f"Maintenance {n}",
+            kind="maintenance",
+            status="scheduled",
+            scheduled_for=later(days=n + 1),
+            scheduled_until=later(days=n + 1, hours=1),
             component_changes={web: "operational"},
-        )  # fmt: skip
+        )
     with django_assert_max_num_queries(9):
         data = client.get("/api/v2/summary.json").json()
     assert len(data["incidents"]) == 15 and len(data["scheduled_maintenances"]) == 15

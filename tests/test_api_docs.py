@@ -14,9 +14,10 @@ def api_json_routes():
     return {
         str(pattern.pattern).removeprefix("api/v2")
         for pattern in get_resolver().url_patterns[0].url_patterns
-        if str(pattern.pattern).startswith("api/v2/") and pattern.name != "api_openapi"
+        if str(pattern.pattern).startswith("api/v2/")
+        and pattern.name != "api_openapi"
         and str(pattern.pattern).endswith(".json")
-    }  # fmt: skip
+    }
 
 
 def test_openapi_document_describes_every_json_endpoint(client):
@@ -32,10 +33,13 @@ def test_openapi_document_describes_every_json_endpoint(client):
 def test_openapi_schemas_accept_the_live_responses(client, network, web):
     open_incident(component_changes={network: "major_outage"})
     open_incident(
-        title="Upgrade", kind="maintenance", status="in_progress",
-        scheduled_for=later(minutes=-5), scheduled_until=later(hours=1),
+        title="Upgrade",
+        kind="maintenance",
+        status="in_progress",
+        scheduled_for=later(minutes=-5),
+        scheduled_until=later(hours=1),
         component_changes={web: "under_maintenance"},
-    )  # fmt: skip
+    )
     document = client.get("/api/v2/openapi.json").json()
     Draft202012Validator.check_schema({"$defs": document["components"]["schemas"]})
     for path, item in document["paths"].items():

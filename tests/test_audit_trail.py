@@ -39,8 +39,10 @@ def test_editing_a_published_post_records_each_change_old_to_new(operator):
     services.update_edit(update=update, actor=operator, status="identified", body="Found it.")
     entry = AuditEntry.objects.get(action="edited")
     assert (entry.actor_name, entry.object_type, entry.object_label) == (
-        "olivia", "update", "Network problem: Slow pages",
-    )  # fmt: skip
+        "olivia",
+        "update",
+        "Network problem: Slow pages",
+    )
     assert entry.changes == {
         "status": ["Investigating", "Identified"],
         "body": ["We are looking.", "Found it."],
@@ -58,12 +60,14 @@ def test_an_edit_that_changes_nothing_is_not_recorded(operator):
 
 def test_deleting_a_published_post_records_what_it_said(operator):
     first = open_incident(body="First words.")
-    services.update_post(incident=first.incident, status="identified", body="Second words.")
+    services.update_create(incident=first.incident, status="identified", body="Second words.")
     services.update_delete(update=first, actor=operator)
     entry = AuditEntry.objects.get(action="deleted")
     assert (entry.actor, entry.object_type, entry.object_id) == (
-        operator, "update", first.public_id,
-    )  # fmt: skip
+        operator,
+        "update",
+        first.public_id,
+    )
     assert entry.changes["body"] == ["First words.", None]
     assert "body: “First words.”" in audit.describe(entry)
 
@@ -88,10 +92,14 @@ def test_incidents_components_and_groups_are_recorded(operator):
     services.component_delete(component=component, actor=operator)
     services.group_delete(group=group, actor=operator)
     assert [(e.action, e.object_type) for e in AuditEntry.objects.filter(actor=operator)] == [
-        ("deleted", "group"), ("deleted", "component"), ("deleted", "incident"),
-        ("edited", "incident"), ("edited", "component"), ("created", "component"),
+        ("deleted", "group"),
+        ("deleted", "component"),
+        ("deleted", "incident"),
+        ("edited", "incident"),
+        ("edited", "component"),
+        ("created", "component"),
         ("created", "group"),
-    ]  # fmt: skip
+    ]
     edit = AuditEntry.objects.get(action="edited", object_type="component")
     assert edit.changes == {
         "group": [None, "Servers"],
@@ -125,9 +133,14 @@ def test_a_failed_write_leaves_no_entry(operator):
 def test_admin_edits_are_recorded_with_the_old_values_from_the_database(operator_client):
     update = open_incident(body="old words")
     url = reverse("admin:incidents_incidentupdate_change", args=[update.pk])
-    form = {"status": "investigating", "headline": "", "body": "new words", "notify": "on",
-            "published_at_0": update.published_at.strftime("%Y-%m-%d"),
-            "published_at_1": update.published_at.strftime("%H:%M:%S")}  # fmt: skip
+    form = {
+        "status": "investigating",
+        "headline": "",
+        "body": "new words",
+        "notify": "on",
+        "published_at_0": update.published_at.strftime("%Y-%m-%d"),
+        "published_at_1": update.published_at.strftime("%H:%M:%S"),
+    }
     assert operator_client.post(url, form).status_code == 302
     entry = AuditEntry.objects.get(action="edited")
     assert entry.actor_name == "olivia"
@@ -183,10 +196,14 @@ def test_bulk_deletes_in_the_admin_go_through_the_services_one_by_one(operator_c
 
 def test_a_posts_impact_is_recorded_on_the_post_and_on_the_incident_when_it_goes_live(operator):
     incident = open_incident(title="Outage").incident
-    draft = services.update_post(
-        incident=incident, status="identified", body="x", impact="critical", is_draft=True,
+    draft = services.update_create(
+        incident=incident,
+        status="identified",
+        body="x",
+        impact="critical",
+        is_draft=True,
         author=operator,
-    )  # fmt: skip
+    )
     post = AuditEntry.objects.get(object_type="update", object_id=draft.public_id)
     assert post.changes["impact"] == [None, "Critical"]
     assert not AuditEntry.objects.filter(object_type="incident", action="edited").exists()
@@ -198,10 +215,14 @@ def test_a_posts_impact_is_recorded_on_the_post_and_on_the_incident_when_it_goes
 
 def test_an_impact_released_by_the_worker_is_recorded_without_a_person(operator):
     incident = open_incident(title="Outage").incident
-    update = services.update_post(
-        incident=incident, status="identified", body="x", impact="major",
-        published_at=later(minutes=5), author=operator,
-    )  # fmt: skip
+    update = services.update_create(
+        incident=incident,
+        status="identified",
+        body="x",
+        impact="major",
+        published_at=later(minutes=5),
+        author=operator,
+    )
     IncidentUpdate.objects.filter(pk=update.pk).update(published_at=ago(seconds=1))
     services.updates_release_due()
     entry = AuditEntry.objects.get(object_type="incident", action="edited")

@@ -16,9 +16,12 @@ def maintenance(title, start, hours=2, **kw):
     kw.setdefault("status", "scheduled")
     kw.setdefault("body", "Planned work.")
     return open_incident(
-        title=title, kind="maintenance", scheduled_for=start,
-        scheduled_until=start + datetime.timedelta(hours=hours), **kw,
-    )  # fmt: skip
+        title=title,
+        kind="maintenance",
+        scheduled_for=start,
+        scheduled_until=start + datetime.timedelta(hours=hours),
+        **kw,
+    )
 
 
 def calendar(client):

@@ -13,9 +13,10 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from statuspage import worker
 from subscribers import services
 from subscribers.models import Subscriber
+from worker import jobs
+from worker import runner as worker
 
 from . import database_faults
 from .conftest import one_tick, open_incident
@@ -86,11 +87,18 @@ def test_a_requests_own_database_error_is_a_500_for_it_alone(public_store, netwo
     assert_everything_is_current(Client(), "Power restored")
 
 
-def test_a_jobs_own_database_error_is_not_an_outage(public_store, network, fault, settings):
+@pytest.fixture
+def failing_job():
+    """A periodic job beside the worker's own, which meets the fault."""
+    jobs.register(database_faults.failing_job, every=60)
+    yield database_faults.failing_job
+    jobs.unregister(database_faults.failing_job)
+
+
+def test_a_jobs_own_database_error_is_not_an_outage(public_store, network, fault, failing_job):
     client = Client()
     client.get("/")
-    settings.PERIODIC_JOBS = [("tests.database_faults.failing_job", 60)]
-    database_faults.failing_job.fault = fault
+    failing_job.fault = fault
     worker._worker_id = "test-worker"
     provoke(fault, lambda: worker.run_periodic_jobs(one_tick()))
     assert_everything_is_current(client, "Power restored")

@@ -12,9 +12,13 @@ from .conftest import open_incident
 pytestmark = pytest.mark.django_db
 # Where posts (or, for /history, their incidents) are shown to the public.
 EVERYWHERE = [
-    "/", "/history", "/history.rss", "/history.atom", "/api/v2/incidents.json",
+    "/",
+    "/history",
+    "/history.rss",
+    "/history.atom",
+    "/api/v2/incidents.json",
     "/api/v2/summary.json",
-]  # fmt: skip
+]
 
 
 def public_text(client, incident_url):
@@ -32,7 +36,7 @@ def delete_in_admin(operator_client, update):
 
 def test_a_deleted_post_disappears_everywhere_and_the_other_posts_stay(client, operator_client):
     wrong = open_incident(title="Payment outage", headline="Posted by mistake", body="Wrong words")
-    kept = services.update_post(incident=wrong.incident, status="identified", body="Kept words")
+    kept = services.update_create(incident=wrong.incident, status="identified", body="Kept words")
     url = wrong.incident.get_absolute_url()
     before = public_text(client, url)
     # History lists incidents, not posts; every other response shows both posts first.

@@ -23,16 +23,21 @@ def parsed(client, url):
 @pytest.fixture
 def posts(network):
     first = open_incident(
-        title="Network problem", body="Cable **cut**.", published_at=ago(hours=2),
+        title="Network problem",
+        body="Cable **cut**.",
+        published_at=ago(hours=2),
         component_changes={network: "major_outage"},
-    )  # fmt: skip
-    resolved = services.update_post(
-        incident=first.incident, status="resolved", headline="Network restored",
-        body="All good.", published_at=ago(hours=1),
-    )  # fmt: skip
+    )
+    resolved = services.update_create(
+        incident=first.incident,
+        status="resolved",
+        headline="Network restored",
+        body="All good.",
+        published_at=ago(hours=1),
+    )
     open_incident(title="Secret draft", is_draft=True)
     open_incident(title="Future post", published_at=later(hours=1))
-    services.update_post(incident=first.incident, status="resolved", body="Draft", is_draft=True)
+    services.update_create(incident=first.incident, status="resolved", body="Draft", is_draft=True)
     return first, resolved
 
 
@@ -83,10 +88,13 @@ def test_script_in_a_post_never_reaches_a_feed(client, db):
 def test_feeds_hold_the_latest_hundred_posts_newest_first(client, db):
     incident = open_incident(headline="post 0", published_at=ago(hours=200)).incident
     for n in range(1, 105):
-        services.update_post(
-            incident=incident, status="identified", headline=f"post {n}", body="x",
+        services.update_create(
+            incident=incident,
+            status="identified",
+            headline=f"post {n}",
+            body="x",
             published_at=ago(hours=200 - n),
-        )  # fmt: skip
+        )
     for url, _ in FEEDS:
         _, feed = parsed(client, url)
         assert [e.title for e in feed.entries] == [f"post {n}" for n in range(104, 4, -1)]

@@ -31,9 +31,14 @@ FORBIDDEN_IN_A_FORM = ["\ufffe", "\uffff", "\x0b"]
 ALLOWED_ODDITIES = "\ufffd \ud7ff \ue000 \u202e \U0001f525 \U0010fffd \ufeff"
 XML_RESOURCES = ["/history.rss", "/history.atom", "/badge.svg"]
 TEXT_RESOURCES = [
-    "/", "/history", "/maintenance.ics", "/api/v2/summary.json", "/api/v2/incidents.json",
-    "/api/v2/components.json", "/api/v2/scheduled-maintenances.json",
-]  # fmt: skip
+    "/",
+    "/history",
+    "/maintenance.ics",
+    "/api/v2/summary.json",
+    "/api/v2/incidents.json",
+    "/api/v2/components.json",
+    "/api/v2/scheduled-maintenances.json",
+]
 
 
 def assert_public_resources_parse(client):
@@ -102,11 +107,17 @@ def _edit(text, field):
 @pytest.mark.parametrize(
     ("write", "field"),
     [
-        (_open, "title"), (_open, "headline"), (_open, "body"), (_component, "name"),
-        (_component, "description"), (_group, "name"), (_group, "description"),
-        (_edit, "headline"), (_edit, "body"),
+        (_open, "title"),
+        (_open, "headline"),
+        (_open, "body"),
+        (_component, "name"),
+        (_component, "description"),
+        (_group, "name"),
+        (_group, "description"),
+        (_edit, "headline"),
+        (_edit, "body"),
     ],
-)  # fmt: skip
+)
 def test_services_refuse_them_with_the_field_named(client, published, write, field, char):
     before = row_counts()
     with pytest.raises(ValidationError) as refused:
@@ -123,30 +134,76 @@ def test_admin_forms_refuse_them_and_write_nothing(operator_client, client, publ
     network = Component.objects.get()
     before = row_counts()
     forms = [
-        ("admin:incidents_incident_add", [], {
-            "title": f"A{char}B", "kind": "incident", "impact": "minor",
-            "status": "investigating", "body": "x", "notify": "auto"}),
-        ("admin:incidents_incident_add", [], {
-            "title": "A", "kind": "incident", "impact": "minor", "status": "investigating",
-            "headline": f"H{char}H", "body": f"B{char}B", "notify": "auto"}),
-        ("admin:incidents_incident_post_update", [published.incident.pk], {
-            "status": "identified", "body": f"B{char}B", "notify": "auto"}),
-        ("admin:incidents_incident_change", [published.incident.pk], {
-            "title": f"T{char}T", "impact": "minor", "updates-TOTAL_FORMS": "1",
-            "updates-INITIAL_FORMS": "1", "updates-0-id": published.pk,
-            "updates-0-incident": published.incident.pk}),
-        ("admin:incidents_incidentupdate_change", [published.pk], {
-            "status": "investigating", "headline": f"H{char}H", "body": "x", "notify": "on",
-            "published_at_0": published.published_at.strftime("%Y-%m-%d"),
-            "published_at_1": published.published_at.strftime("%H:%M:%S")}),
-        ("admin:incidents_component_add", [], {
-            "name": f"N{char}N", "description": "", "position": 0, "status": "operational"}),
-        ("admin:incidents_component_change", [network.pk], {
-            "name": "Network", "description": f"D{char}D", "position": 0,
-            "status": "operational"}),
-        ("admin:incidents_componentgroup_add", [], {
-            "name": f"G{char}G", "description": "", "position": 0}),
-    ]  # fmt: skip
+        (
+            "admin:incidents_incident_add",
+            [],
+            {
+                "title": f"A{char}B",
+                "kind": "incident",
+                "impact": "minor",
+                "status": "investigating",
+                "body": "x",
+                "notify": "auto",
+            },
+        ),
+        (
+            "admin:incidents_incident_add",
+            [],
+            {
+                "title": "A",
+                "kind": "incident",
+                "impact": "minor",
+                "status": "investigating",
+                "headline": f"H{char}H",
+                "body": f"B{char}B",
+                "notify": "auto",
+            },
+        ),
+        (
+            "admin:incidents_incident_post_update",
+            [published.incident.pk],
+            {"status": "identified", "body": f"B{char}B", "notify": "auto"},
+        ),
+        (
+            "admin:incidents_incident_change",
+            [published.incident.pk],
+            {
+                "title": f"T{char}T",
+                "impact": "minor",
+                "updates-TOTAL_FORMS": "1",
+                "updates-INITIAL_FORMS": "1",
+                "updates-0-id": published.pk,
+                "updates-0-incident": published.incident.pk,
+            },
+        ),
+        (
+            "admin:incidents_incidentupdate_change",
+            [published.pk],
+            {
+                "status": "investigating",
+                "headline": f"H{char}H",
+                "body": "x",
+                "notify": "on",
+                "published_at_0": published.published_at.strftime("%Y-%m-%d"),
+                "published_at_1": published.published_at.strftime("%H:%M:%S"),
+            },
+        ),
+        (
+            "admin:incidents_component_add",
+            [],
+            {"name": f"N{char}N", "description": "", "position": 0, "status": "operational"},
+        ),
+        (
+            "admin:incidents_component_change",
+            [network.pk],
+            {"name": "Network", "description": f"D{char}D", "position": 0, "status": "operational"},
+        ),
+        (
+            "admin:incidents_componentgroup_add",
+            [],
+            {"name": f"G{char}G", "description": "", "position": 0},
+        ),
+    ]
     for name, args, data in forms:
         response = operator_client.post(reverse(name, args=args), data)
         assert response.status_code == 200, (name, data)  # the form again, with the error
@@ -190,15 +247,33 @@ def test_post_update_refuses_them_with_a_one_line_error(client, published, args,
 )
 def test_import_statuspage_refuses_them_naming_the_field(client, tmp_path, char, path):
     document = {
-        "components": [{
-            "id": "cmp000000001", "name": "API", "status": "operational", "description": "",
-            "created_at": "2026-01-01T00:00:00Z"}],
-        "incidents": [{
-            "id": "inc000000001", "name": "Outage", "status": "resolved", "impact": "minor",
-            "created_at": "2026-01-02T00:00:00Z", "incident_updates": [{
-                "id": "upd000000001", "status": "resolved", "body": "Fixed.",
-                "created_at": "2026-01-02T00:00:00Z"}]}],
-    }  # fmt: skip
+        "components": [
+            {
+                "id": "cmp000000001",
+                "name": "API",
+                "status": "operational",
+                "description": "",
+                "created_at": "2026-01-01T00:00:00Z",
+            }
+        ],
+        "incidents": [
+            {
+                "id": "inc000000001",
+                "name": "Outage",
+                "status": "resolved",
+                "impact": "minor",
+                "created_at": "2026-01-02T00:00:00Z",
+                "incident_updates": [
+                    {
+                        "id": "upd000000001",
+                        "status": "resolved",
+                        "body": "Fixed.",
+                        "created_at": "2026-01-02T00:00:00Z",
+                    }
+                ],
+            }
+        ],
+    }
     place = document
     for step in path[:-1]:
         place = place[step]

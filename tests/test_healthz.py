@@ -4,8 +4,8 @@ import json
 import pytest
 from django.utils import timezone
 
-from statuspage.models import WorkerHeartbeat
 from subscribers.models import Delivery, DeliveryKind
+from worker.models import WorkerHeartbeat
 
 from .conftest import ago, follower
 

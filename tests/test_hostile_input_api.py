@@ -12,8 +12,10 @@ from .strategies import HOSTILE_TEXT, NUMBERS_AS_TEXT
 
 pytestmark = pytest.mark.django_db
 PAGED = ["/api/v2/incidents.json", "/api/v2/scheduled-maintenances.json"]
-KEYS = {"/api/v2/incidents.json": "incidents", "/api/v2/scheduled-maintenances.json":
-        "scheduled_maintenances"}  # fmt: skip
+KEYS = {
+    "/api/v2/incidents.json": "incidents",
+    "/api/v2/scheduled-maintenances.json": "scheduled_maintenances",
+}
 PARAMETER = st.one_of(st.none(), NUMBERS_AS_TEXT, HOSTILE_TEXT, st.integers(1, 120).map(str))
 
 
@@ -40,8 +42,11 @@ def test_paging_parameters_get_a_clear_answer(client, incidents, endpoint, page,
     valid = whole_number_in(page, 100_000) and whole_number_in(per_page, 100)
     if not valid:
         assert response.status_code == 400
-        assert re.fullmatch(r"(page|per_page) must be a whole number from 1 to \d+, not .*",
-                            response.json()["error"], re.S)  # fmt: skip
+        assert re.fullmatch(
+            r"(page|per_page) must be a whole number from 1 to \d+, not .*",
+            response.json()["error"],
+            re.S,
+        )
         return
     if int(page or 1) > 1 and (int(page) - 1) * int(per_page or 50) >= total(endpoint):
         assert response.status_code == 404

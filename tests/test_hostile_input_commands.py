@@ -33,10 +33,18 @@ RECENT = st.datetimes(
 ).map(lambda d: d.isoformat(timespec="minutes"))
 ODD_DATES = st.one_of(
     st.datetimes().map(lambda d: d.isoformat()),
-    st.sampled_from(["0001-01-01T00:00", "9999-12-31T23:59:59", "2026-02-30T10:00",
-                     "2026-03-02T10:15+25:00", "2026-03-02 10:15:00Z", "today"]),
+    st.sampled_from(
+        [
+            "0001-01-01T00:00",
+            "9999-12-31T23:59:59",
+            "2026-02-30T10:00",
+            "2026-03-02T10:15+25:00",
+            "2026-03-02 10:15:00Z",
+            "today",
+        ]
+    ),
     HOSTILE_TEXT,
-)  # fmt: skip
+)
 PAIRS = st.builds(
     lambda name, status: f"{name}={status}",
     st.sampled_from(["Network", " network ", "NETWORK"]),
@@ -66,11 +74,16 @@ MAINTENANCE_POST = st.fixed_dictionaries(
     optional={"--component": st.lists(PAIRS, max_size=2)},
 )
 HOSTILE_VALUES = {
-    "--status": HOSTILE_TEXT, "--impact": HOSTILE_TEXT, "--kind": HOSTILE_TEXT,
-    "--body": HOSTILE_TEXT, "--headline": HOSTILE_TEXT, "--published-at": ODD_DATES,
-    "--scheduled-for": ODD_DATES, "--scheduled-until": ODD_DATES,
+    "--status": HOSTILE_TEXT,
+    "--impact": HOSTILE_TEXT,
+    "--kind": HOSTILE_TEXT,
+    "--body": HOSTILE_TEXT,
+    "--headline": HOSTILE_TEXT,
+    "--published-at": ODD_DATES,
+    "--scheduled-for": ODD_DATES,
+    "--scheduled-until": ODD_DATES,
     "--component": st.lists(st.one_of(PAIRS, HOSTILE_TEXT), min_size=1, max_size=3),
-}  # fmt: skip
+}
 
 
 @st.composite
@@ -83,9 +96,11 @@ def spoiled_options(draw, options):
 
 
 OPTIONS = st.one_of(
-    INCIDENT_POST, MAINTENANCE_POST, spoiled_options(INCIDENT_POST),
+    INCIDENT_POST,
+    MAINTENANCE_POST,
+    spoiled_options(INCIDENT_POST),
     spoiled_options(MAINTENANCE_POST),
-)  # fmt: skip
+)
 TITLES = st.one_of(WORDS, HOSTILE_TEXT)
 
 
@@ -116,9 +131,14 @@ def arguments(target, options):
 @example(target=("--title", "A" * 201), options={"--status": "investigating", "--body": "x"})
 @example(
     target=("--title", "Window"),
-    options={"--status": "scheduled", "--kind": "maintenance", "--body": "x",
-             "--scheduled-for": "0001-01-01T00:00", "--scheduled-until": "9999-12-31T23:59"},
-)  # fmt: skip
+    options={
+        "--status": "scheduled",
+        "--kind": "maintenance",
+        "--body": "x",
+        "--scheduled-for": "0001-01-01T00:00",
+        "--scheduled-until": "9999-12-31T23:59",
+    },
+)
 def test_post_update_posts_or_refuses_with_nothing_written(network, target, options):
     existing = open_incident().incident if not row_counts()["Incident"] else None
     if target[1] == "existing":

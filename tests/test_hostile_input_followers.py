@@ -185,15 +185,21 @@ def manage_spoiled(subscriber, spoiled):
 def means_this_follower(token, subscriber):
     try:
         return signing.Signer(salt=MANAGE_SALT).unsign_object(token) == [
-            subscriber.pk, subscriber.email,
-        ]  # fmt: skip
+            subscriber.pk,
+            subscriber.email,
+        ]
     except signing.BadSignature:
         return False
 
 
-@given(spoiled=SPOILS, data=st.dictionaries(st.sampled_from(["action", "List-Unsubscribe",
-                                                               "components", "groups"]),
-                                              HOSTILE_TEXT, max_size=3))  # fmt: skip
+@given(
+    spoiled=SPOILS,
+    data=st.dictionaries(
+        st.sampled_from(["action", "List-Unsubscribe", "components", "groups"]),
+        HOSTILE_TEXT,
+        max_size=3,
+    ),
+)
 def test_a_spoiled_unsubscribe_link_unsubscribes_nobody(client, following, spoiled, data):
     subscriber = following
     genuine, token = manage_spoiled(subscriber, spoiled)

@@ -23,9 +23,13 @@ def public_pages():
     email = Component.objects.get(name="Email")
     open_incident(title="Mail delays", component_changes={email: "partial_outage"})
     open_incident(
-        title="Mailbox migration", kind="maintenance", status="scheduled", body="Planned.",
-        scheduled_for=later(days=2), scheduled_until=later(days=2, hours=2),
-    )  # fmt: skip
+        title="Mailbox migration",
+        kind="maintenance",
+        status="scheduled",
+        body="Planned.",
+        scheduled_for=later(days=2),
+        scheduled_until=later(days=2, hours=2),
+    )
     from subscribers import services
 
     pending = services.subscriber_subscribe(email="eve@example.org")
@@ -53,8 +57,10 @@ def nu_html_checker(paths):
         pytest.fail(f"Needs Java and {VNU}: run `make test` (npm ci), or `npm ci` yourself.")
     run = subprocess.run(
         [java, "-jar", str(VNU), "--format", "json", "--errors-only", *map(str, paths)],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     return json.loads(run.stderr)["messages"]
 
 

@@ -94,8 +94,10 @@ def test_the_admin_offers_the_same_import_and_an_export(operator_client, network
     lines = b"".join(export.streaming_content).decode().splitlines()
     assert lines[0] == "email,state,created_at,components"
     assert sorted(line.split(",")[0] for line in lines[1:]) == [
-        "ada@example.org", "bob@example.org", "carol@example.org",
-    ]  # fmt: skip
+        "ada@example.org",
+        "bob@example.org",
+        "carol@example.org",
+    ]
 
 
 def test_the_admin_lists_followers_with_filters_and_search(operator_client):
@@ -117,9 +119,11 @@ def test_the_admin_shows_per_post_mail_counts(operator_client, db):
     notification = update.notification
     for n, state in enumerate(["sent", "sent", "pending", "failed"]):
         Delivery.objects.create(
-            notification=notification, subscriber=follower(f"f{n}@example.org"),
-            kind=DeliveryKind.POST, state=state,
-        )  # fmt: skip
+            notification=notification,
+            subscriber=follower(f"f{n}@example.org"),
+            kind=DeliveryKind.POST,
+            state=state,
+        )
     html = operator_client.get(
         reverse("admin:subscribers_notification_changelist")
     ).content.decode()
@@ -165,11 +169,11 @@ def test_a_large_file_takes_a_few_statements_per_thousand_rows(tmp_path, network
 
 
 def test_the_public_state_is_marked_changed_once(tmp_path, django_capture_on_commit_callbacks):
-    from statuspage import public_cache
+    from public_store import warming
 
     with django_capture_on_commit_callbacks() as callbacks:
         run_import(tmp_path, "email\n" + many(2500))
-    assert callbacks.count(public_cache.changed) == 1
+    assert callbacks.count(warming.public_state_changed) == 1
 
 
 def test_counts_are_exact_across_batches(tmp_path, network, web):
@@ -272,9 +276,12 @@ def test_the_export_hands_a_spreadsheet_no_formula(operator_client, db):
     cells = [cell for row in rows for cell in row]
     assert not [cell for cell in cells if cell.startswith(FORMULA_STARTS)]
     assert sorted(row[0] for row in rows) == [
-        "''q@example.org", "'+33@example.org", "'-x@example.org", "'=1+2@example.org",
+        "''q@example.org",
+        "'+33@example.org",
+        "'-x@example.org",
+        "'=1+2@example.org",
         "plain@example.org",
-    ]  # fmt: skip
+    ]
     assert {row[3] for row in rows if row[0] != "plain@example.org"} == {"'" + names[0]}
     [plain] = [row[3] for row in rows if row[0] == "plain@example.org"]
     assert plain[0] == "'" and set(plain[1:].split(";")) == set(names[1:])
@@ -295,5 +302,7 @@ def test_an_exported_file_imports_as_it_was(tmp_path, operator_client, db):
     for subscriber in Subscriber.objects.all():
         assert list(subscriber.components.all()) == [component]
     assert sorted(Subscriber.objects.values_list("email", flat=True)) == [
-        "'q@example.org", "=1+2@example.org", "plain@example.org",
-    ]  # fmt: skip
+        "'q@example.org",
+        "=1+2@example.org",
+        "plain@example.org",
+    ]

@@ -19,7 +19,8 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from incidents import importer, services
+from incidents import services
+from incidents.api import importer
 from incidents.models import (
     Component,
     ComponentGroup,
@@ -132,8 +133,13 @@ def test_a_page_base_url_brings_in_everything(client, statuspage_site):
     data = get_json(client, "/api/v2/summary.json", "summary.json")
     assert data["status"] == {"indicator": "major", "description": "Partial System Outage"}
     assert [c["name"] for c in data["components"]] == [
-        "Europe", "API (Europe)", "Database", "North America", "API (North America)", "Dashboard",
-    ]  # fmt: skip
+        "Europe",
+        "API (Europe)",
+        "Database",
+        "North America",
+        "API (North America)",
+        "Dashboard",
+    ]
     assert [i["id"] for i in data["incidents"]] == ["inc0errors01"]
     assert [m["id"] for m in data["scheduled_maintenances"]] == ["mnt0switch01"]
 
@@ -156,8 +162,10 @@ def test_components_keep_their_groups_statuses_and_details(db):
     run(DOCUMENTS / "components.json")
     api_us = Component.objects.get(public_id="us0api000001")
     assert (api_us.name, api_us.status, api_us.group.name) == (
-        "API (North America)", "partial_outage", "North America",
-    )  # fmt: skip
+        "API (North America)",
+        "partial_outage",
+        "North America",
+    )
     assert api_us.start_date == datetime.date(2024, 5, 1)
     assert api_us.created_at == datetime.datetime(2024, 5, 1, 16, tzinfo=datetime.UTC)
     assert api_us.updated_at == datetime.datetime(2026, 3, 2, 17, 30, tzinfo=datetime.UTC)
@@ -181,11 +189,17 @@ def test_a_later_import_refreshes_what_changed(write_json):
     errors = data["incidents"][0]
     errors["status"] = "resolved"
     errors["resolved_at"] = "2026-03-02T11:00:00.000-08:00"
-    errors["incident_updates"].insert(0, {
-        **errors["incident_updates"][0], "id": "upd0errors04", "status": "resolved",
-        "body": "Fixed.", "display_at": "2026-03-02T11:00:00.000-08:00",
-        "created_at": "2026-03-02T11:00:00.000-08:00",
-    })  # fmt: skip
+    errors["incident_updates"].insert(
+        0,
+        {
+            **errors["incident_updates"][0],
+            "id": "upd0errors04",
+            "status": "resolved",
+            "body": "Fixed.",
+            "display_at": "2026-03-02T11:00:00.000-08:00",
+            "created_at": "2026-03-02T11:00:00.000-08:00",
+        },
+    )
     errors["incident_updates"][1]["body"] = "Edited on Statuspage."
     out, _ = run(write_json(data))
     incident = Incident.objects.get(public_id="inc0errors01")
@@ -284,43 +298,85 @@ def mutate(path, value):
 @pytest.mark.parametrize(
     ("path", "value", "message"),
     [
-        (["incidents", 3, "incident_updates", 0, "status"], "exploded",
-         "incidents[3].incident_updates[0].status: 'exploded' is not an incident status"),
-        (["incidents", 0, "status"], "completed",
-         "incidents[0].status: 'completed' is not an incident status"),
-        (["incidents", 2, "incident_updates", 1, "status"], "resolved",
-         "incidents[2].incident_updates[1].status: 'resolved' is not a status of a maintenance"),
-        (["incidents", 0, "impact"], "apocalyptic",
-         "incidents[0].impact: 'apocalyptic' is not an impact"),
-        (["incidents", 1, "created_at"], "yesterday",
-         "incidents[1].created_at: 'yesterday' is not an ISO 8601 time with a zone"),
-        (["incidents", 1, "created_at"], "2026-02-20T11:02:33",
-         "incidents[1].created_at: '2026-02-20T11:02:33' is not an ISO 8601 time with a zone"),
+        (
+            ["incidents", 3, "incident_updates", 0, "status"],
+            "exploded",
+            "incidents[3].incident_updates[0].status: 'exploded' is not an incident status",
+        ),
+        (
+            ["incidents", 0, "status"],
+            "completed",
+            "incidents[0].status: 'completed' is not an incident status",
+        ),
+        (
+            ["incidents", 2, "incident_updates", 1, "status"],
+            "resolved",
+            "incidents[2].incident_updates[1].status: 'resolved' is not a status of a maintenance",
+        ),
+        (
+            ["incidents", 0, "impact"],
+            "apocalyptic",
+            "incidents[0].impact: 'apocalyptic' is not an impact",
+        ),
+        (
+            ["incidents", 1, "created_at"],
+            "yesterday",
+            "incidents[1].created_at: 'yesterday' is not an ISO 8601 time with a zone",
+        ),
+        (
+            ["incidents", 1, "created_at"],
+            "2026-02-20T11:02:33",
+            "incidents[1].created_at: '2026-02-20T11:02:33' is not an ISO 8601 time with a zone",
+        ),
         (["incidents", 0, "name"], KeyError, "incidents[0].name: missing"),
         (["incidents", 0, "name"], "  ", "incidents[0].name: empty"),
         (["incidents", 0, "name"], "x" * 201, "incidents[0].name: longer than 200 characters"),
         (["incidents", 0, "id"], 12, "incidents[0].id: expected an id (a string), not 12"),
-        (["incidents", 0, "id"], "../../etc", "incidents[0].id: \"../../etc\" is not an id"),
-        (["incidents", 0, "incident_updates"], [],
-         "incidents[0].incident_updates: an incident needs at least one update"),
-        (["incidents", 0, "incident_updates"], None,
-         "incidents[0].incident_updates: expected a list, not null"),
-        (["incidents", 1, "incident_updates", 0, "affected_components", 0, "new_status"], "on_fire",
-         "incidents[1].incident_updates[0].affected_components[0].new_status: 'on_fire' is not "
-         "a component status"),
-        (["incidents", 2, "scheduled_until"], "2026-02-14T13:00:00Z",
-         "incidents[2].scheduled_until: 2026-02-14T13:00:00+00:00 is not after scheduled_for"),
-        (["incidents", 2, "scheduled_for"], None,
-         "incidents[2].scheduled_for: expected a time (ISO 8601), not null"),
-        (["incidents", 1, "components", 0, "position"], "first",
-         "incidents[1].components[0].position: expected a whole number, not \"first\""),
-        (["incidents", 1, "components", 0, "start_date"], "May 2024",
-         "incidents[1].components[0].start_date: 'May 2024' is not a date"),
-        (["incidents", 1, "incident_updates", 2], "hello",
-         "incidents[1].incident_updates[2]: expected an object, not \"hello\""),
+        (["incidents", 0, "id"], "../../etc", 'incidents[0].id: "../../etc" is not an id'),
+        (
+            ["incidents", 0, "incident_updates"],
+            [],
+            "incidents[0].incident_updates: an incident needs at least one update",
+        ),
+        (
+            ["incidents", 0, "incident_updates"],
+            None,
+            "incidents[0].incident_updates: expected a list, not null",
+        ),
+        (
+            ["incidents", 1, "incident_updates", 0, "affected_components", 0, "new_status"],
+            "on_fire",
+            "incidents[1].incident_updates[0].affected_components[0].new_status: 'on_fire' is not "
+            "a component status",
+        ),
+        (
+            ["incidents", 2, "scheduled_until"],
+            "2026-02-14T13:00:00Z",
+            "incidents[2].scheduled_until: 2026-02-14T13:00:00+00:00 is not after scheduled_for",
+        ),
+        (
+            ["incidents", 2, "scheduled_for"],
+            None,
+            "incidents[2].scheduled_for: expected a time (ISO 8601), not null",
+        ),
+        (
+            ["incidents", 1, "components", 0, "position"],
+            "first",
+            'incidents[1].components[0].position: expected a whole number, not "first"',
+        ),
+        (
+            ["incidents", 1, "components", 0, "start_date"],
+            "May 2024",
+            "incidents[1].components[0].start_date: 'May 2024' is not a date",
+        ),
+        (
+            ["incidents", 1, "incident_updates", 2],
+            "hello",
+            'incidents[1].incident_updates[2]: expected an object, not "hello"',
+        ),
         (["incidents"], {"id": "x"}, "incidents: expected a list"),
     ],
-)  # fmt: skip
+)
 def test_malformed_input_names_the_field_and_imports_nothing(write_json, path, value, message):
     with pytest.raises(CommandError) as error:
         run(write_json(mutate(path, value)))
@@ -448,9 +504,12 @@ def test_a_redirect_off_the_web_is_refused(monkeypatch, db):
 # Input that Python's own readers choke on: one line, never a traceback, nothing written.
 
 VALID_COMPONENT = {
-    "id": "cmp000000001", "name": "API", "status": "operational", "description": None,
+    "id": "cmp000000001",
+    "name": "API",
+    "status": "operational",
+    "description": None,
     "created_at": "2026-01-01T00:00:00Z",
-}  # fmt: skip
+}
 POISON = {
     "deep nesting": (
         b'{"incidents": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",

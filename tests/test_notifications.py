@@ -55,7 +55,7 @@ def test_subscribe_confirm_notify_and_unsubscribe(client, smtp_sink, network):
     assert post_mail["Message-ID"] and not post_mail["In-Reply-To"]
 
     # A follow-up threads under the first mail.
-    incident_services.update_post(incident=first.incident, status="identified", body="Cable cut.")
+    incident_services.update_create(incident=first.incident, status="identified", body="Cable cut.")
     run_tasks()
     follow_up = smtp_sink.to("ada@example.org")[-1]
     assert follow_up["In-Reply-To"] == post_mail["Message-ID"]
@@ -67,7 +67,7 @@ def test_subscribe_confirm_notify_and_unsubscribe(client, smtp_sink, network):
         path_of(unsubscribe_url), {"List-Unsubscribe": "One-Click"}
     )
     assert response.status_code == 200
-    incident_services.update_post(incident=first.incident, status="resolved", body="Fixed.")
+    incident_services.update_create(incident=first.incident, status="resolved", body="Fixed.")
     run_tasks()
     assert len(smtp_sink.to("ada@example.org")) == 3
 

@@ -12,10 +12,15 @@ pytestmark = pytest.mark.django_db
 
 def schedule(components, *, start, end, auto=True):
     return open_incident(
-        title="Database upgrade", kind="maintenance", status="scheduled",
-        body="We will upgrade the database.", scheduled_for=start, scheduled_until=end,
-        auto_transition=auto, component_changes=dict.fromkeys(components, "under_maintenance"),
-    ).incident  # fmt: skip
+        title="Database upgrade",
+        kind="maintenance",
+        status="scheduled",
+        body="We will upgrade the database.",
+        scheduled_for=start,
+        scheduled_until=end,
+        auto_transition=auto,
+        component_changes=dict.fromkeys(components, "under_maintenance"),
+    ).incident
 
 
 def test_a_scheduled_maintenance_affects_but_does_not_change_components_yet(database):
@@ -38,8 +43,10 @@ def test_automatic_maintenance_starts_and_completes_on_time_with_a_post_each(dat
     database.refresh_from_db()
     assert incident.status == "completed" and database.status == "operational"
     assert [u.headline for u in incident.updates.all()] == [
-        "Maintenance completed", "Maintenance started", "",
-    ]  # fmt: skip
+        "Maintenance completed",
+        "Maintenance started",
+        "",
+    ]
     assert all(u.notify for u in incident.updates.all())
 
 

@@ -20,9 +20,17 @@ def post_update(*args, stdin=""):
 
 def test_opens_an_incident_and_prints_its_public_url(network, settings):
     url = post_update(
-        "--title", "Network problem", "--status", "investigating", "--impact", "major",
-        "--component", "Network=major_outage", "--body", "Looking into it.",
-    )  # fmt: skip
+        "--title",
+        "Network problem",
+        "--status",
+        "investigating",
+        "--impact",
+        "major",
+        "--component",
+        "Network=major_outage",
+        "--body",
+        "Looking into it.",
+    )
     incident = Incident.objects.get()
     assert url == f"{settings.SITE_URL}/incidents/{incident.public_id}"
     assert incident.impact == "major"
@@ -34,9 +42,14 @@ def test_updates_an_incident_with_the_body_from_standard_input(network):
     post_update("--title", "Network problem", "--status", "investigating", "--body", "x")
     incident = Incident.objects.get()
     post_update(
-        "--incident", incident.public_id, "--status", "resolved", "--headline", "Network restored",
+        "--incident",
+        incident.public_id,
+        "--status",
+        "resolved",
+        "--headline",
+        "Network restored",
         stdin="Full network connectivity has been restored.\n",
-    )  # fmt: skip
+    )
     latest = incident.updates.first()
     assert latest.headline == "Network restored"
     assert latest.body.strip() == "Full network connectivity has been restored."
@@ -58,8 +71,17 @@ def test_draft_backdating_and_notify_flags(db):
     post_update(
         "--title", "Draft", "--status", "investigating", "--body", "x", "--draft", "--no-notify"
     )
-    post_update("--title", "Loud", "--status", "investigating", "--body", "x", "--notify",
-                "--published-at", "2024-01-02T10:00")  # fmt: skip
+    post_update(
+        "--title",
+        "Loud",
+        "--status",
+        "investigating",
+        "--body",
+        "x",
+        "--notify",
+        "--published-at",
+        "2024-01-02T10:00",
+    )
     old, draft, loud = (
         IncidentUpdate.objects.get(incident__title=t) for t in ["Old", "Draft", "Loud"]
     )
@@ -125,17 +147,37 @@ def test_draft_backdating_and_notify_flags(db):
         ),
         (["--title", "X", "--status", "investigating", "--body", ""], "message or a headline"),
         (
-            ["--title", "X", "--status", "investigating", "--body", "x",
-             "--published-at", "9999-12-31T23:59:59-05:00"],
+            [
+                "--title",
+                "X",
+                "--status",
+                "investigating",
+                "--body",
+                "x",
+                "--published-at",
+                "9999-12-31T23:59:59-05:00",
+            ],
             "9999-12-31T23:59:59-05:00 is out of range",
         ),
         (
-            ["--title", "X", "--status", "scheduled", "--kind", "maintenance", "--body", "x",
-             "--scheduled-for", "0001-01-01T00:00+01:00", "--scheduled-until", "2026-01-01"],
+            [
+                "--title",
+                "X",
+                "--status",
+                "scheduled",
+                "--kind",
+                "maintenance",
+                "--body",
+                "x",
+                "--scheduled-for",
+                "0001-01-01T00:00+01:00",
+                "--scheduled-until",
+                "2026-01-01",
+            ],
             "scheduled_for: 0001-01-01T00:00:00\\+01:00 is out of range",
         ),
     ],
-)  # fmt: skip
+)
 def test_bad_input_is_one_line_error_and_changes_nothing(network, args, message):
     with pytest.raises(CommandError, match=message) as error:
         post_update(*args)
@@ -157,8 +199,17 @@ def test_command_exits_non_zero_with_a_one_line_error_from_the_shell(tmp_path):
 
 def test_a_drafts_impact_waits_until_the_draft_is_published(client, db):
     incident = services.incident_open(title="Outage", status="investigating", body="x").incident
-    post_update("--incident", incident.public_id, "--status", "identified", "--body", "x",
-                "--impact", "critical", "--draft")  # fmt: skip
+    post_update(
+        "--incident",
+        incident.public_id,
+        "--status",
+        "identified",
+        "--body",
+        "x",
+        "--impact",
+        "critical",
+        "--draft",
+    )
     incident.refresh_from_db()
     assert incident.impact == "minor"
     assert client.get("/api/v2/status.json").json()["status"]["indicator"] == "minor"

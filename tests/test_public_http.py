@@ -44,9 +44,12 @@ def _frozen_minute(monkeypatch):
 def posts(network):
     open_incident(component_changes={network: "major_outage"})
     open_incident(
-        title="Upgrade", kind="maintenance", status="scheduled",
-        scheduled_for=later(days=1), scheduled_until=later(days=1, hours=1),
-    )  # fmt: skip
+        title="Upgrade",
+        kind="maintenance",
+        status="scheduled",
+        scheduled_for=later(days=1),
+        scheduled_until=later(days=1, hours=1),
+    )
 
 
 @pytest.mark.parametrize("url", [*URLS, "component-badge"])

@@ -41,10 +41,13 @@ def test_all_operational_page_says_so(client, web):
 def test_timeline_is_newest_first_and_paginated_by_twenty(client):
     incident = open_incident(title="Long one", headline="post 0", published_at=ago(hours=30))
     for n in range(1, 25):
-        services.update_post(
-            incident=incident.incident, status="identified", headline=f"post {n}", body="x",
+        services.update_create(
+            incident=incident.incident,
+            status="identified",
+            headline=f"post {n}",
+            body="x",
             published_at=ago(hours=30 - n),
-        )  # fmt: skip
+        )
     first = client.get("/").content.decode()
     headlines = re.findall(r">post (\d+)<", first)
     assert headlines == [str(n) for n in range(24, 4, -1)]
@@ -74,15 +77,20 @@ def test_untitled_post_is_titled_with_incident_and_status(client):
 
 def test_active_incidents_and_maintenance_are_pinned(client, network):
     open_incident(title="Resolved long ago", published_at=ago(days=3))
-    services.update_post(
+    services.update_create(
         incident=open_incident(title="Old", published_at=ago(days=3)).incident,
-        status="resolved", body="done", published_at=ago(days=2),
-    )  # fmt: skip
+        status="resolved",
+        body="done",
+        published_at=ago(days=2),
+    )
     open_incident(title="Database slow", status="identified")
     open_incident(
-        title="Kernel upgrade", kind="maintenance", status="scheduled",
-        scheduled_for=later(days=1), scheduled_until=later(days=1, hours=1),
-    )  # fmt: skip
+        title="Kernel upgrade",
+        kind="maintenance",
+        status="scheduled",
+        scheduled_for=later(days=1),
+        scheduled_until=later(days=1, hours=1),
+    )
     html = client.get("/").content.decode()
     active = html.split('id="active-heading"')[1].split("</section>")[0]
     maintenance = html.split('id="maintenance-heading"')[1].split("</section>")[0]
@@ -94,7 +102,7 @@ def test_drafts_and_future_posts_are_invisible_everywhere(client):
     visible = open_incident(title="Visible")
     draft = open_incident(title="Secret draft", is_draft=True)
     future = open_incident(title="Future post", published_at=later(hours=2))
-    services.update_post(
+    services.update_create(
         incident=visible.incident, status="identified", body="Hidden follow-up", is_draft=True
     )
     for url in ["/", "/history", visible.incident.get_absolute_url()]:
@@ -107,10 +115,13 @@ def test_drafts_and_future_posts_are_invisible_everywhere(client):
 
 def test_incident_page_shows_all_updates_components_and_duration(client, network):
     first = open_incident(component_changes={network: "major_outage"}, published_at=ago(minutes=95))
-    services.update_post(
-        incident=first.incident, status="resolved", body="All good.",
-        component_changes={network: "operational"}, published_at=ago(minutes=5),
-    )  # fmt: skip
+    services.update_create(
+        incident=first.incident,
+        status="resolved",
+        body="All good.",
+        component_changes={network: "operational"},
+        published_at=ago(minutes=5),
+    )
     response = client.get(first.incident.get_absolute_url())
     html = response.content.decode()
     assert response.status_code == 200
@@ -194,7 +205,7 @@ def test_hidden_components_are_not_shown(client, network):
 
 
 def test_server_error_page_is_styled_and_needs_no_database(client, settings):
-    from statuspage.views import server_error
+    from public_store.outage import server_error
 
     response = server_error(None)
     html = response.content.decode()
@@ -222,10 +233,13 @@ def test_each_component_has_ninety_daily_bars_with_date_uptime_and_incidents(
     settings.TIME_ZONE = "UTC"
     yesterday = timezone.now().replace(hour=10, minute=0) - datetime.timedelta(days=1)
     first = open_incident(component_changes={network: "major_outage"}, published_at=yesterday)
-    services.update_post(
-        incident=first.incident, status="resolved", body="Back.", published_at=yesterday
-        + datetime.timedelta(hours=1), component_changes={network: "operational"},
-    )  # fmt: skip
+    services.update_create(
+        incident=first.incident,
+        status="resolved",
+        body="Back.",
+        published_at=yesterday + datetime.timedelta(hours=1),
+        component_changes={network: "operational"},
+    )
     days = bars(client.get("/").content.decode(), "Network")
     assert len(days) == 90
     day = f"{yesterday:%-d %b %Y}"
@@ -247,10 +261,13 @@ def test_the_uptime_of_each_period_is_given_in_text(client, network):
     network.start_date = timezone.localdate() - datetime.timedelta(days=100)
     services.component_save(component=network)
     first = open_incident(component_changes={network: "partial_outage"}, published_at=ago(days=45))
-    services.update_post(
-        incident=first.incident, status="resolved", body="Back.", published_at=ago(days=45)
-        + datetime.timedelta(hours=10), component_changes={network: "operational"},
-    )  # fmt: skip
+    services.update_create(
+        incident=first.incident,
+        status="resolved",
+        body="Back.",
+        published_at=ago(days=45) + datetime.timedelta(hours=10),
+        component_changes={network: "operational"},
+    )
     html = client.get("/").content.decode()
     periods = dict(re.findall(r'<span class="w(\d+)">([\d.]+)% uptime</span>', html))
     assert set(periods) == {"30", "60", "90"}
@@ -276,10 +293,12 @@ def test_past_incidents_give_fifteen_days_newest_first_in_the_page_time_zone(cli
         today - datetime.timedelta(days=4), datetime.time(20), datetime.UTC
     )
     late = open_incident(title="Late outage", headline="Slow pages", published_at=evening)
-    services.update_post(
-        incident=late.incident, status="resolved", headline="Fixed", published_at=evening
-        + datetime.timedelta(hours=1),
-    )  # fmt: skip
+    services.update_create(
+        incident=late.incident,
+        status="resolved",
+        headline="Fixed",
+        published_at=evening + datetime.timedelta(hours=1),
+    )
     open_incident(title="Too old", published_at=ago(days=20))
     html = client.get("/").content.decode()
     past = html.split('id="past-heading"')[1].split("</section>")[0]

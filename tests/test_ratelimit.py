@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils.crypto import get_random_string
 
-from subscribers import ratelimit
+from throttling import ratelimit
 
 pytestmark = pytest.mark.django_db
 

@@ -70,8 +70,11 @@ def test_hidden_components_never_affect_the_public_rollup(network):
 @pytest.mark.django_db
 def test_upcoming_maintenance_is_not_an_outage(network):
     open_incident(
-        title="Upgrade", kind="maintenance", status="scheduled",
-        scheduled_for=later(days=1), scheduled_until=later(days=1, hours=1),
-    )  # fmt: skip
+        title="Upgrade",
+        kind="maintenance",
+        status="scheduled",
+        scheduled_for=later(days=1),
+        scheduled_until=later(days=1, hours=1),
+    )
     status = page_status(Component.objects.public(), Incident.objects.public().open())
     assert status.indicator == "none"

@@ -81,9 +81,12 @@ print(secure.cookies and "cookie" or "no cookie")
 
 def test_an_https_site_redirects_to_https_with_hsts_except_for_healthz():
     result = subprocess.run(
-        [sys.executable, "-c", HTTPS_PROBE], env=production_environment(), cwd=ROOT,
-        capture_output=True, text=True,
-    )  # fmt: skip
+        [sys.executable, "-c", HTTPS_PROBE],
+        env=production_environment(),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     page, health, secure, _ = result.stdout.splitlines()
     assert page == "301 https://status.example.org/static/statuspage.css"
@@ -94,10 +97,20 @@ def test_an_https_site_redirects_to_https_with_hsts_except_for_healthz():
 def test_every_kind_of_response_carries_the_policy_and_the_headers(client):
     incident = open_incident().incident
     urls = [
-        "/", incident.get_absolute_url(), "/history", "/subscribe", "/api/v2/",
-        "/api/v2/summary.json", "/history.rss", "/badge.svg", "/maintenance.ics",
-        "/static/statuspage.css", "/healthz", "/no-such-page", "/admin/login/",
-    ]  # fmt: skip
+        "/",
+        incident.get_absolute_url(),
+        "/history",
+        "/subscribe",
+        "/api/v2/",
+        "/api/v2/summary.json",
+        "/history.rss",
+        "/badge.svg",
+        "/maintenance.ics",
+        "/static/statuspage.css",
+        "/healthz",
+        "/no-such-page",
+        "/admin/login/",
+    ]
     for url in urls:
         response = client.get(url)
         assert response.status_code in (200, 404, 503), url
@@ -124,10 +137,18 @@ def test_public_pages_need_no_nonce_so_every_visitor_gets_the_same_headers(
 def test_public_pages_and_badges_contain_no_inline_script_or_style(client):
     update = open_incident(body="| a | b |\n|--:|:-:|\n| 1 | 2 |\n\n*text*")
     urls = [
-        "/", update.incident.get_absolute_url(), "/history", "/subscribe", "/subscribe/thanks",
-        "/subscribe/confirm/bad-token", "/unsubscribe/bad-token", "/api/v2/", "/no-such-page",
-        "/badge.svg", "/admin/login/",
-    ]  # fmt: skip
+        "/",
+        update.incident.get_absolute_url(),
+        "/history",
+        "/subscribe",
+        "/subscribe/thanks",
+        "/subscribe/confirm/bad-token",
+        "/unsubscribe/bad-token",
+        "/api/v2/",
+        "/no-such-page",
+        "/badge.svg",
+        "/admin/login/",
+    ]
     for url in urls:
         body = client.get(url).content.decode()
         assert not INLINE_CODE.search(body), (url, INLINE_CODE.search(body))

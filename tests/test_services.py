@@ -8,7 +8,7 @@ from incidents.models import (
     Incident,
     IncidentUpdate,
 )
-from statuspage import public_cache
+from public_store import warming
 
 from .conftest import ago, later, open_incident
 
@@ -28,7 +28,7 @@ def test_opening_an_incident_sets_component_status_and_records_the_change(web, n
 
 def test_follow_up_moves_incident_status_and_records_resolution(network):
     incident = open_incident(component_changes={network: "major_outage"}).incident
-    resolved = services.update_post(
+    resolved = services.update_create(
         incident=incident,
         status="resolved",
         body="Fixed.",
@@ -47,7 +47,7 @@ def test_follow_up_moves_incident_status_and_records_resolution(network):
 
 def test_monitoring_time_is_recorded(db):
     incident = open_incident().incident
-    monitoring = services.update_post(incident=incident, status="monitoring", body="Watching.")
+    monitoring = services.update_create(incident=incident, status="monitoring", body="Watching.")
     incident.refresh_from_db()
     assert incident.monitoring_at == monitoring.published_at
     assert incident.resolved_at is None
@@ -147,7 +147,7 @@ def test_editing_a_post_rerenders_its_body(db):
 
 def test_deleting_the_latest_post_rolls_the_incident_status_back(db):
     incident = open_incident().incident
-    resolved = services.update_post(incident=incident, status="resolved", body="Fixed.")
+    resolved = services.update_create(incident=incident, status="resolved", body="Fixed.")
     services.update_delete(update=resolved)
     incident.refresh_from_db()
     assert incident.status == "investigating"
@@ -162,7 +162,7 @@ def test_deleting_the_only_post_deletes_the_incident(db):
 
 def test_deleting_a_post_keeps_the_component_history(network):
     update = open_incident(component_changes={network: "major_outage"})
-    services.update_post(incident=update.incident, status="identified", body="Found it.")
+    services.update_create(incident=update.incident, status="identified", body="Found it.")
     services.update_delete(update=update)
     assert network.status_changes.get().new_status == "major_outage"
 
@@ -206,19 +206,21 @@ def test_a_draft_changes_nothing_public_until_it_is_published(django_capture_on_
     incident = open_incident().incident
     before = Incident.objects.get(pk=incident.pk).updated_at
     with django_capture_on_commit_callbacks() as callbacks:
-        draft = services.update_post(incident=incident, status="resolved", body="x", is_draft=True)
+        draft = services.update_create(
+            incident=incident, status="resolved", body="x", is_draft=True
+        )
         services.update_edit(update=draft, body="Still a draft")
     assert callbacks == []  # no new generation of the public pages
     assert Incident.objects.get(pk=incident.pk).updated_at == before
     with django_capture_on_commit_callbacks() as callbacks:
         services.update_edit(update=draft, is_draft=False)
-    assert callbacks.count(public_cache.changed) == 1  # once, however many rows it touched
+    assert callbacks.count(warming.public_state_changed) == 1  # once, however many rows it touched
     assert Incident.objects.get(pk=incident.pk).status == "resolved"
 
 
 def test_moving_a_published_post_into_the_future_takes_it_off_the_incident(db):
     incident = open_incident().incident
-    resolved = services.update_post(incident=incident, status="resolved", body="Fixed.")
+    resolved = services.update_create(incident=incident, status="resolved", body="Fixed.")
     services.update_edit(
         update=IncidentUpdate.objects.get(pk=resolved.pk), published_at=later(hours=1)
     )
@@ -237,7 +239,7 @@ def public_status(client):
 
 def test_a_drafts_impact_changes_nothing_public_until_it_is_published(client, db):
     incident = open_incident().incident  # minor
-    draft = services.update_post(
+    draft = services.update_create(
         incident=incident, status="identified", body="x", impact="critical", is_draft=True
     )
     assert Incident.objects.get(pk=incident.pk).impact == "minor"
@@ -251,10 +253,13 @@ def test_a_drafts_impact_changes_nothing_public_until_it_is_published(client, db
 
 def test_a_scheduled_posts_impact_applies_when_the_release_job_lets_it_go_live(client, db):
     incident = open_incident().incident
-    update = services.update_post(
-        incident=incident, status="identified", body="x", impact="critical",
+    update = services.update_create(
+        incident=incident,
+        status="identified",
+        body="x",
+        impact="critical",
         published_at=later(hours=1),
-    )  # fmt: skip
+    )
     assert Incident.objects.get(pk=incident.pk).impact == "minor"
     assert public_status(client) == ("minor", False)
     IncidentUpdate.objects.filter(pk=update.pk).update(published_at=ago(seconds=1))
@@ -265,14 +270,14 @@ def test_a_scheduled_posts_impact_applies_when_the_release_job_lets_it_go_live(c
 
 def test_a_published_posts_impact_applies_at_once(client, db):
     incident = open_incident().incident
-    services.update_post(incident=incident, status="identified", body="x", impact="major")
+    services.update_create(incident=incident, status="identified", body="x", impact="major")
     assert Incident.objects.get(pk=incident.pk).impact == "major"
     assert public_status(client) == ("major", False)
 
 
 def test_deleting_a_draft_leaves_the_impact_it_would_have_set_unapplied(client, db):
     incident = open_incident().incident
-    draft = services.update_post(
+    draft = services.update_create(
         incident=incident, status="resolved", body="x", impact="none", is_draft=True
     )
     services.update_delete(update=draft)
@@ -283,10 +288,13 @@ def test_deleting_a_draft_leaves_the_impact_it_would_have_set_unapplied(client, 
 def test_released_posts_set_the_impact_in_the_order_they_were_dated(db):
     incident = open_incident().incident
     for impact in ("major", "critical"):
-        services.update_post(
-            incident=incident, status="identified", body=impact, impact=impact,
+        services.update_create(
+            incident=incident,
+            status="identified",
+            body=impact,
+            impact=impact,
             published_at=later(minutes=5),
-        )  # fmt: skip
+        )
     # Both due at once; the post saying "major" is dated later, so it has the last word.
     due = IncidentUpdate.objects.filter(incident=incident, is_draft=False)
     due.filter(body="major").update(published_at=ago(minutes=1))
@@ -297,16 +305,19 @@ def test_released_posts_set_the_impact_in_the_order_they_were_dated(db):
 
 def test_a_backdated_post_does_not_override_the_current_impact(db):
     incident = open_incident().incident
-    services.update_post(incident=incident, status="identified", body="x", impact="major")
-    services.update_post(
-        incident=incident, status="identified", body="old", impact="none",
+    services.update_create(incident=incident, status="identified", body="x", impact="major")
+    services.update_create(
+        incident=incident,
+        status="identified",
+        body="old",
+        impact="none",
         published_at=ago(hours=2),
-    )  # fmt: skip
+    )
     assert Incident.objects.get(pk=incident.pk).impact == "major"
 
 
 def test_the_impact_of_a_post_that_went_live_cannot_be_edited(db):
-    update = services.update_post(
+    update = services.update_create(
         incident=open_incident().incident, status="identified", body="x", impact="major"
     )
     with pytest.raises(ValidationError, match="change the incident's impact instead"):

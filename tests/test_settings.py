@@ -20,9 +20,17 @@ print(json.dumps({name: str(getattr(settings, name, None)) for name in %r}))
 
 # Variables a test sets itself; the ones of the process running the tests are dropped.
 OWN_VARIABLES = (
-    "SECRET_KEY", "DEBUG", "SITE_URL", "DATABASE_URL", "EMAIL_URL", "CACHE_URL", "REDIS_URL",
-    "TASK_BACKEND", "SECURE_", "LOGIN_",
-)  # fmt: skip
+    "SECRET_KEY",
+    "DEBUG",
+    "SITE_URL",
+    "DATABASE_URL",
+    "EMAIL_URL",
+    "CACHE_URL",
+    "REDIS_URL",
+    "TASK_BACKEND",
+    "SECURE_",
+    "LOGIN_",
+)
 
 
 def settings_with(env, *names):
@@ -54,8 +62,10 @@ def test_secret_key_file_is_read_and_stripped(tmp_path):
 def test_plain_http_site_url_serves_plain_http():
     _, values = settings_with(
         {"SECRET_KEY": "x" * 50, "SITE_URL": "http://status.example.org"},
-        "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "ALLOWED_HOSTS",
-    )  # fmt: skip
+        "SECURE_SSL_REDIRECT",
+        "SESSION_COOKIE_SECURE",
+        "ALLOWED_HOSTS",
+    )
     assert values["SECURE_SSL_REDIRECT"] == "False"
     assert values["SESSION_COOKIE_SECURE"] == "False"
     assert "status.example.org" in values["ALLOWED_HOSTS"]
@@ -64,8 +74,11 @@ def test_plain_http_site_url_serves_plain_http():
 def test_https_site_url_turns_on_https_hardening():
     _, values = settings_with(
         {"SECRET_KEY": "x" * 50, "SITE_URL": "https://status.example.org"},
-        "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS",
-    )  # fmt: skip
+        "SECURE_SSL_REDIRECT",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "SECURE_HSTS_SECONDS",
+    )
     assert values == {
         "SECURE_SSL_REDIRECT": "True",
         "SESSION_COOKIE_SECURE": "True",
@@ -133,8 +146,11 @@ def settings_module_with(env, *names):
     clean = {k: v for k, v in os.environ.items() if not k.startswith(OWN_VARIABLES)}
     result = subprocess.run(
         [sys.executable, "-c", SETTINGS_ONLY_PROBE % (names,)],
-        env=clean | env, capture_output=True, text=True, cwd=ROOT,
-    )  # fmt: skip
+        env=clean | env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 

@@ -109,13 +109,21 @@ def test_confirmed_follower_scope_cannot_be_changed_by_signing_up_again(client, 
 @pytest.mark.parametrize(
     "email",
     [
-        "", "not-an-address", "a@b", "ada@example.org\r\nBcc: victim@example.org",
-        "ada@example.org\nBcc:x@y.z", "ada @example.org", "<ada@example.org>",
+        "",
+        "not-an-address",
+        "a@b",
+        "ada@example.org\r\nBcc: victim@example.org",
+        "ada@example.org\nBcc:x@y.z",
+        "ada @example.org",
+        "<ada@example.org>",
         "ada@exa\x00mple.org",
-        "a" * 65 + "@example.org", "ada@" + "d" * 250 + ".org", "ada@example.org, eve@example.org",
-        "ädä@例え.jp\u202e", "\ufeff",
+        "a" * 65 + "@example.org",
+        "ada@" + "d" * 250 + ".org",
+        "ada@example.org, eve@example.org",
+        "ädä@例え.jp\u202e",
+        "\ufeff",
     ],
-)  # fmt: skip
+)
 def test_bad_addresses_get_the_form_back_with_a_message(client, email):
     response = subscribe(client, email)
     assert response.status_code == 400

@@ -26,13 +26,17 @@ def make_component(name="API", **fields):
 
 
 def outage(component, status, start, end=None):
-    first = open_incident(title=f"{status} of {component}", component_changes={component: status},
-                          published_at=start)  # fmt: skip
+    first = open_incident(
+        title=f"{status} of {component}", component_changes={component: status}, published_at=start
+    )
     if end:
-        services.update_post(
-            incident=first.incident, status="resolved", body="Back.", published_at=end,
+        services.update_create(
+            incident=first.incident,
+            status="resolved",
+            body="Back.",
+            published_at=end,
             component_changes={component: "operational"},
-        )  # fmt: skip
+        )
 
 
 def days(component, now=NOW):
@@ -125,8 +129,9 @@ def test_a_day_when_the_clocks_go_forward_has_23_hours(component, settings):
 
 
 def test_posts_not_yet_live_do_not_count(component):
-    open_incident(component_changes={component: "major_outage"}, is_draft=True,
-                  published_at=at(4, 8, 10))  # fmt: skip
+    open_incident(
+        component_changes={component: "major_outage"}, is_draft=True, published_at=at(4, 8, 10)
+    )
     assert days(component)[datetime.date(2026, 4, 8)].uptime == 1.0
 
 
@@ -223,17 +228,26 @@ def test_an_open_incident_is_listed_on_every_day_until_today(component):
 
 def test_a_maintenance_is_listed_on_the_days_of_its_window_not_its_announcement(component):
     services.incident_open(
-        title="Kernel upgrade", kind="maintenance", status="scheduled", body="Planned.",
-        published_at=at(4, 1, 9), scheduled_for=at(4, 9, 22), scheduled_until=at(4, 9, 23),
+        title="Kernel upgrade",
+        kind="maintenance",
+        status="scheduled",
+        body="Planned.",
+        published_at=at(4, 1, 9),
+        scheduled_for=at(4, 9, 22),
+        scheduled_until=at(4, 9, 23),
         component_changes={component: "under_maintenance"},
-    )  # fmt: skip
+    )
     assert incidents_by_date(component, now=at(4, 2)) == {}
     assert incidents_by_date(component) == {datetime.date(2026, 4, 9): ["Kernel upgrade"]}
 
 
 def test_drafts_and_incidents_resolved_before_the_period_are_not_listed(component):
-    open_incident(title="Draft", component_changes={component: "major_outage"}, is_draft=True,
-                  published_at=at(4, 8, 10))  # fmt: skip
+    open_incident(
+        title="Draft",
+        component_changes={component: "major_outage"},
+        is_draft=True,
+        published_at=at(4, 8, 10),
+    )
     outage(component, "major_outage", at(1, 2, 10), at(1, 2, 11))
     assert incidents_by_date(component) == {}
 

@@ -94,9 +94,14 @@ def test_a_post_published_through_one_instance_is_on_all_within_two_seconds(
         for _, base in instances:
             assert "Cable cut" in get(f"{base}/")  # rendered and stored
         opener, token = admin_session(instances[0][1])
-        form = {"status": "resolved", "headline": "Network restored", "body": "All good.",
-                "notify": "auto", f"component_{network.pk}": "operational",
-                "csrfmiddlewaretoken": token}  # fmt: skip
+        form = {
+            "status": "resolved",
+            "headline": "Network restored",
+            "body": "All good.",
+            "notify": "auto",
+            f"component_{network.pk}": "operational",
+            "csrfmiddlewaretoken": token,
+        }
         url = f"{instances[0][1]}/admin/incidents/incident/{incident.pk}/post-update/"
         opener.open(url, urllib.parse.urlencode(form).encode(), timeout=5)
         published = time.monotonic()

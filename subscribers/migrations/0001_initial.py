@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('incidents', '0002_operators_group'),
+        ('incidents', '0001_initial'),
     ]
 
     operations = [

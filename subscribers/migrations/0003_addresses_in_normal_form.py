@@ -38,6 +38,6 @@ def _changed(Subscriber):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("subscribers", "0002_operators_manage_followers")]
+    dependencies = [("subscribers", "0001_initial")]
 
     operations = [migrations.RunPython(rewrite_addresses, migrations.RunPython.noop)]

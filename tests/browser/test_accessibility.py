@@ -23,9 +23,13 @@ def public_pages(transactional_db):
         title="Mail delays", impact="minor", component_changes={email: "degraded_performance"}
     )
     open_incident(
-        title="Mailbox migration", kind="maintenance", status="scheduled", body="Planned.",
-        scheduled_for=later(days=2), scheduled_until=later(days=2, hours=2),
-    )  # fmt: skip
+        title="Mailbox migration",
+        kind="maintenance",
+        status="scheduled",
+        body="Planned.",
+        scheduled_for=later(days=2),
+        scheduled_until=later(days=2, hours=2),
+    )
     incident = Incident.objects.get(title="Server reboot and database recovery")
     manage = reverse("subscribers:manage", args=[manage_token(follower())])
     return {

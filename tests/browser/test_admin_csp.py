@@ -142,12 +142,18 @@ def test_the_custom_forms_post_through_the_browser(browser, site, superuser, net
 
 def test_public_pages_show_without_any_violation(browser, site, network):
     update = open_incident(component_changes={network: "major_outage"}, body="*Cable* cut.")
-    services.update_post(incident=update.incident, status="identified", body="Found it.")
+    services.update_create(incident=update.incident, status="identified", body="Found it.")
     page = Page(browser, site)
     for path in [
-        "/", update.incident.get_absolute_url(), "/history", "/subscribe", "/api/v2/",
-        "/badge.svg", "/admin/login/", "/no-such-page",
-    ]:  # fmt: skip
+        "/",
+        update.incident.get_absolute_url(),
+        "/history",
+        "/subscribe",
+        "/api/v2/",
+        "/badge.svg",
+        "/admin/login/",
+        "/no-such-page",
+    ]:
         page.open(path)
     # The stylesheet applied: the banner has its colour from statuspage.css.
     page.open("/")

@@ -17,7 +17,7 @@ PASSWORD = "correct horse battery staple"
 def operator_with_password(transactional_db):
     # Transactional tests empty the database after each test, taking the "Operators"
     # group its migration made; give it back the same permissions.
-    migration = importlib.import_module("incidents.migrations.0002_operators_group")
+    migration = importlib.import_module("staff.migrations.0001_operators")
     operators, _ = Group.objects.get_or_create(name="Operators")
     for app_label, models in migration.OPERATOR_PERMISSIONS.items():
         for model, actions in models.items():
@@ -81,28 +81,41 @@ def test_an_operator_opens_an_incident_and_posts_updates_until_it_is_resolved(
     admin.get_by_role("button", name="Open incident").click()
     expect(admin.locator(".messagelist")).to_contain_text("Opened “Web servers unreachable”")
     expect_public_page(
-        public, banner="Partial System Outage", web_servers="Major outage",
+        public,
+        banner="Partial System Outage",
+        web_servers="Major outage",
         post="We are looking into it.",
-    )  # fmt: skip
+    )
     expect(public.locator(".incident-card strong")).to_have_text("looking into it")
 
     post_update(
-        admin, status="identified", headline="Power supply replaced",
-        body="Servers are booting.", web_servers="partial_outage",
-    )  # fmt: skip
+        admin,
+        status="identified",
+        headline="Power supply replaced",
+        body="Servers are booting.",
+        web_servers="partial_outage",
+    )
     expect_public_page(
-        public, banner="Partial System Outage", web_servers="Partial outage",
+        public,
+        banner="Partial System Outage",
+        web_servers="Partial outage",
         post="Power supply replaced",
-    )  # fmt: skip
+    )
 
     post_update(
-        admin, status="resolved", headline="All servers back",
-        body="Everything works again.", web_servers="operational",
-    )  # fmt: skip
+        admin,
+        status="resolved",
+        headline="All servers back",
+        body="Everything works again.",
+        web_servers="operational",
+    )
     expect_public_page(
-        public, banner="All Systems Operational", web_servers="Operational",
-        post="All servers back", active=False,
-    )  # fmt: skip
+        public,
+        banner="All Systems Operational",
+        web_servers="Operational",
+        post="All servers back",
+        active=False,
+    )
     public.locator(".timeline").get_by_role("link", name="All servers back").click()
     expect(public.get_by_role("heading", level=1)).to_have_text("Web servers unreachable")
     expect(public.locator(".post")).to_have_count(3)

@@ -8,7 +8,7 @@ manage.py import_statuspage http://10.0.0.5 --allow-private       # a page on th
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from incidents import importer
+from incidents.api import importer
 
 
 class Command(BaseCommand):

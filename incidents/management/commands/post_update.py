@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from incidents import services
-from incidents.models import Component, Incident, IncidentKind
+from incidents.models import PUBLIC_ID_PATTERN, Component, Incident, IncidentKind
 from incidents.validators import validate_line
 
 
@@ -121,7 +121,9 @@ class Command(BaseCommand):
                     **post,
                 )
             else:
-                update = services.update_post(incident=self._incident(options["incident"]), **post)
+                update = services.update_create(
+                    incident=self._incident(options["incident"]), **post
+                )
         except ValidationError as error:
             raise CommandError(_one_line(" ".join(_messages(error)))) from None
         self.stdout.write(f"{settings.SITE_URL}{update.incident.get_absolute_url()}")
@@ -129,7 +131,7 @@ class Command(BaseCommand):
     def _incident(self, public_id):
         try:
             # Ids are letters and digits; anything else (a NUL, say) never reaches the database.
-            if not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", public_id):
+            if not re.fullmatch(PUBLIC_ID_PATTERN, public_id):
                 raise Incident.DoesNotExist
             return Incident.objects.get(public_id=public_id)
         except Incident.DoesNotExist:

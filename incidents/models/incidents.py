@@ -1,0 +1,230 @@
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from ..validators import validate_line, validate_text, validate_time
+from .components import Component
+from .fields import PublicIdField
+
+
+class Impact(models.TextChoices):
+    NONE = "none", "None"
+    MINOR = "minor", "Minor"
+    MAJOR = "major", "Major"
+    CRITICAL = "critical", "Critical"
+
+
+class IncidentKind(models.TextChoices):
+    INCIDENT = "incident", "Incident"
+    MAINTENANCE = "maintenance", "Scheduled maintenance"
+
+
+class IncidentStatus(models.TextChoices):
+    INVESTIGATING = "investigating", "Investigating"
+    IDENTIFIED = "identified", "Identified"
+    MONITORING = "monitoring", "Monitoring"
+    RESOLVED = "resolved", "Resolved"
+    POSTMORTEM = "postmortem", "Postmortem"
+    SCHEDULED = "scheduled", "Scheduled"
+    IN_PROGRESS = "in_progress", "In progress"
+    VERIFYING = "verifying", "Verifying"
+    COMPLETED = "completed", "Completed"
+
+
+STATUSES_BY_KIND = {
+    IncidentKind.INCIDENT: [
+        IncidentStatus.INVESTIGATING,
+        IncidentStatus.IDENTIFIED,
+        IncidentStatus.MONITORING,
+        IncidentStatus.RESOLVED,
+        IncidentStatus.POSTMORTEM,
+    ],
+    IncidentKind.MAINTENANCE: [
+        IncidentStatus.SCHEDULED,
+        IncidentStatus.IN_PROGRESS,
+        IncidentStatus.VERIFYING,
+        IncidentStatus.COMPLETED,
+    ],
+}
+CLOSED_STATUSES = {IncidentStatus.RESOLVED, IncidentStatus.POSTMORTEM, IncidentStatus.COMPLETED}
+# A maintenance under way: its components are under maintenance, the page says so.
+ACTIVE_MAINTENANCE_STATUSES = [IncidentStatus.IN_PROGRESS, IncidentStatus.VERIFYING]
+
+
+class IncidentQuerySet(models.QuerySet):
+    def public(self):
+        """Incidents with at least one post the public may see."""
+        return self.filter(
+            Exists(IncidentUpdate.objects.published().filter(incident=OuterRef("pk")))
+        )
+
+    def open(self):
+        return self.exclude(status__in=CLOSED_STATUSES)
+
+
+class Incident(models.Model):
+    public_id = PublicIdField()
+    title = models.CharField(max_length=200, validators=[validate_line])
+    kind = models.CharField(
+        max_length=16, choices=IncidentKind.choices, default=IncidentKind.INCIDENT
+    )
+    impact = models.CharField(max_length=16, choices=Impact.choices, default=Impact.MINOR)
+    status = models.CharField(max_length=16, choices=IncidentStatus.choices)
+    components = models.ManyToManyField(
+        Component, blank=True, related_name="incidents", verbose_name="affected components"
+    )
+    started_at = models.DateTimeField(default=timezone.now, validators=[validate_time])
+    monitoring_at = models.DateTimeField(null=True, blank=True, validators=[validate_time])
+    resolved_at = models.DateTimeField(null=True, blank=True, validators=[validate_time])
+    scheduled_for = models.DateTimeField(null=True, blank=True, validators=[validate_time])
+    scheduled_until = models.DateTimeField(null=True, blank=True, validators=[validate_time])
+    auto_transition = models.BooleanField(
+        "start and complete automatically",
+        default=False,
+        help_text="Maintenance only: move to in progress at the scheduled start and to "
+        "completed at the scheduled end, with a post each time.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, validators=[validate_time])
+    updated_at = models.DateTimeField(auto_now=True, validators=[validate_time])
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["status"]), models.Index(fields=["-started_at"])]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("incident_detail", args=[self.public_id])
+
+    def clean(self):
+        if (
+            self.kind in STATUSES_BY_KIND
+            and self.status
+            and self.status not in self.status_choices()
+        ):
+            raise ValidationError({"status": self.status_error(self.status)})
+        if self.is_maintenance:
+            if not (self.scheduled_for and self.scheduled_until):
+                raise ValidationError("A maintenance needs a window: scheduled for and until.")
+            if self.scheduled_until <= self.scheduled_for:
+                raise ValidationError({"scheduled_until": "The window must end after it starts."})
+
+    def status_choices(self):
+        return STATUSES_BY_KIND[self.kind]
+
+    def status_error(self, status):
+        allowed = ", ".join(self.status_choices())
+        kind = "an incident" if self.kind == IncidentKind.INCIDENT else "a maintenance"
+        return f"“{status}” is not a status of {kind} (use one of: {allowed})."
+
+    @property
+    def is_maintenance(self):
+        return self.kind == IncidentKind.MAINTENANCE
+
+    @property
+    def is_open(self):
+        return self.status not in CLOSED_STATUSES
+
+    @property
+    def began_at(self):
+        """When it began for the public: a maintenance's window, an incident's first post."""
+        if self.is_maintenance and self.scheduled_for:
+            return self.scheduled_for
+        return self.started_at
+
+    @property
+    def duration(self):
+        """How long it lasted, or has lasted so far."""
+        end = self.resolved_at or timezone.now()
+        return max(end - self.began_at, datetime.timedelta(0))
+
+
+class IncidentUpdateQuerySet(models.QuerySet):
+    def published(self):
+        """The one visibility rule: what the public may see, everywhere."""
+        return self.filter(is_draft=False, published_at__lte=timezone.now())
+
+    def live_pending(self):
+        """Published posts whose side effects (component changes) have not run yet."""
+        return self.published().filter(went_live_at__isnull=True)
+
+
+class IncidentUpdate(models.Model):
+    """One post of the timeline: a status update of one incident."""
+
+    public_id = PublicIdField()
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="updates")
+    status = models.CharField(max_length=16, choices=IncidentStatus.choices)
+    headline = models.CharField(
+        max_length=200,
+        blank=True,
+        validators=[validate_line],
+        help_text="Optional; without one the post is titled with the incident and its status.",
+    )
+    body = models.TextField(blank=True, validators=[validate_text], help_text="Markdown.")
+    body_html = models.TextField(blank=True, editable=False)
+    # Applied to the incident when the post goes live, so a draft changes nothing public.
+    impact = models.CharField(
+        "new impact",
+        max_length=16,
+        choices=Impact.choices,
+        blank=True,
+        help_text="The incident's impact from this post on; empty: unchanged.",
+    )
+    published_at = models.DateTimeField(
+        default=timezone.now,
+        validators=[validate_time],
+        help_text="May be in the past (backfill) or the future (scheduled).",
+    )
+    is_draft = models.BooleanField("draft", default=False)
+    notify = models.BooleanField(
+        "notify followers", default=True, help_text="Mail this post to the followers."
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    # Set once the post's side effects (component status changes) have been applied:
+    # at posting time, or later for drafts and future-dated posts.
+    went_live_at = models.DateTimeField(
+        null=True, blank=True, editable=False, validators=[validate_time]
+    )
+    created_at = models.DateTimeField(default=timezone.now, validators=[validate_time])
+    updated_at = models.DateTimeField(auto_now=True, validators=[validate_time])
+
+    objects = IncidentUpdateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["-published_at"], condition=Q(is_draft=False), name="update_timeline"
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return f"{self.incident.get_absolute_url()}#update-{self.public_id}"
+
+    def clean(self):
+        if self.incident_id and self.status not in self.incident.status_choices():
+            raise ValidationError({"status": self.incident.status_error(self.status)})
+        if not self.body.strip() and not self.headline.strip():
+            raise ValidationError("A post needs a message or a headline.")
+
+    @property
+    def title(self):
+        return self.headline or f"{self.incident.title}: {self.get_status_display()}"
+
+    @property
+    def is_published(self):
+        return not self.is_draft and self.published_at <= timezone.now()

@@ -1,0 +1,51 @@
+"""The one write path for everything the public can see.
+
+The admin, the commands, the importer, the worker's periodic jobs and the tests all
+call these functions (import them from here). Each runs in one transaction: it
+validates, writes the rows, records follow-up work (the audit trail, "an update went
+live" for the followers' outbox, a "public state changed" mark that fires on commit)
+and returns. No mail, rendering or network happens here.
+
+By subject: incidents.py (open, edit, delete), updates.py (the posts), going_live.py
+(what an update does when it goes live), maintenances.py (automatic windows),
+components.py, imports.py (from Statuspage); common.py holds the shared skeleton.
+"""
+
+from .components import (
+    component_delete,
+    component_save,
+    component_set_status,
+    group_delete,
+    group_save,
+)
+from .imports import component_import, group_import, incident_import, update_import
+from .incidents import incident_delete, incident_edit, incident_open
+from .maintenances import maintenances_transition_due
+from .updates import (
+    BACKDATED_AFTER,
+    update_create,
+    update_delete,
+    update_edit,
+    updates_release_due,
+)
+
+__all__ = [
+    "BACKDATED_AFTER",
+    "component_delete",
+    "component_import",
+    "component_save",
+    "component_set_status",
+    "group_delete",
+    "group_import",
+    "group_save",
+    "incident_delete",
+    "incident_edit",
+    "incident_import",
+    "incident_open",
+    "maintenances_transition_due",
+    "update_create",
+    "update_delete",
+    "update_edit",
+    "update_import",
+    "updates_release_due",
+]

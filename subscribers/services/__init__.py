@@ -1,0 +1,39 @@
+"""Followers' side of the write path (import the functions from here).
+
+Like incidents.services, nothing here sends mail: each function writes rows (a
+Delivery is one mail to send) in one transaction, and the worker delivers them.
+followers.py: sign-up, confirmation, scope, leaving, imports; outbox.py: what each
+update that went live is to be mailed to.
+"""
+
+from .followers import (
+    followers_changed,
+    sign_up_process,
+    sign_up_record,
+    sign_ups_process_due,
+    subscriber_confirm,
+    subscriber_set_scope,
+    subscriber_subscribe,
+    subscriber_unsubscribe,
+    subscribers_count_known,
+    subscribers_expire_pending,
+    subscribers_import,
+)
+from .outbox import notification_fan_out, notification_schedule, notifications_fan_out_due
+
+__all__ = [
+    "followers_changed",
+    "notification_fan_out",
+    "notification_schedule",
+    "notifications_fan_out_due",
+    "sign_up_process",
+    "sign_up_record",
+    "sign_ups_process_due",
+    "subscriber_confirm",
+    "subscriber_set_scope",
+    "subscriber_subscribe",
+    "subscriber_unsubscribe",
+    "subscribers_count_known",
+    "subscribers_expire_pending",
+    "subscribers_import",
+]
