@@ -10,7 +10,7 @@ SECRET_KEY_FILE ?= var/secret_key
 PORT ?= 8000
 export SECRET_KEY_FILE
 
-.PHONY: run test setup worker web bench audit test-tools clean
+.PHONY: run test test-quick setup worker web bench audit test-tools clean
 
 run: setup
 	$(PY) manage.py seed_demo
@@ -24,9 +24,15 @@ web: setup
 
 test: setup test-tools $(NODE_INSTALLED)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/bandit -c pyproject.toml -r . --quiet --severity-level medium
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The inner loop: no browser, no other processes, on every core (pytest-xdist).
+test-quick: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest -m "not browser and not slow" -n auto -q $(PYTEST_ARGS)
 
 bench: setup
 	$(PY) -m bench

@@ -10,7 +10,7 @@ from . import selectors
 from .models import IncidentKind
 from .uptime import uptime_history
 
-POSTS_PER_PAGE = 20
+UPDATES_PER_PAGE = 20
 INCIDENTS_PER_HISTORY_PAGE = 25
 PAST_INCIDENT_DAYS = 15
 # Days of uptime bars on wide, medium and narrow screens (the stylesheet hides the oldest).
@@ -38,7 +38,7 @@ def page_or_404(paginator, request):
 @public_page(query=[PAGE])
 def home(request):
     # The page number first: one past the last costs a count, not the whole page.
-    posts = page_or_404(Paginator(selectors.timeline(), POSTS_PER_PAGE), request)
+    timeline = page_or_404(Paginator(selectors.timeline(), UPDATES_PER_PAGE), request)
     components = with_uptime(selectors.public_components())
     pinned = list(selectors.with_public_details(selectors.open_incidents(), changes=False))
     return render(
@@ -50,7 +50,7 @@ def home(request):
             "active_incidents": [i for i in pinned if i.kind == IncidentKind.INCIDENT],
             "maintenances": [i for i in pinned if i.kind == IncidentKind.MAINTENANCE],
             "past_days": selectors.past_incidents(PAST_INCIDENT_DAYS),
-            "posts": posts,
+            "timeline": timeline,
         },
     )
 

@@ -127,7 +127,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Outside everything that may answer early (WhiteNoise, the public-page cache), so
+    # Outside everything that may answer early (WhiteNoise, the public store), so
     # that every response carries these headers.
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

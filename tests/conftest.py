@@ -1,6 +1,7 @@
 import datetime
 import os
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -14,6 +15,15 @@ from incidents import services
 from incidents.models import Component, ComponentGroup
 
 LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
+BROWSER_TESTS = Path(__file__).parent / "browser"
+
+
+def pytest_collection_modifyitems(items):
+    # Everything under tests/browser drives Chromium: `make test-quick` leaves it out.
+    for item in items:
+        if BROWSER_TESTS in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+
 
 # Property-based tests (hypothesis). Database work has no steady timing, so no deadline;
 # a function-scoped fixture (the database, a follower) is shared by a test's examples,
@@ -232,3 +242,16 @@ def database_url():
         return f"sqlite:///{settings['NAME']}"
     password = f":{settings['PASSWORD']}" if settings["PASSWORD"] else ""
     return f"postgres://{settings['USER']}{password}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
+
+
+@pytest.fixture
+def posted(db, network):
+    return open_incident(title="Cable cut", component_changes={network: "major_outage"})
+
+
+@pytest.fixture
+def two_pages_of_posts(posted):
+    """Enough posts for /?page=2 to exist."""
+    for n in range(20):
+        services.update_create(incident=posted.incident, status="identified", body=f"Still {n}.")
+    return posted

@@ -3,7 +3,7 @@ for that request alone; only an unreachable database is an outage, which every v
 sees as "this page may be out of date".
 
 The faults are real queries the database rejects (tests/database_faults.py); a real
-outage (the database at a wrong address) is in test_public_cache.py and test_healthz.py.
+outage (the database at a wrong address) is in test_public_store_outage.py and test_healthz.py.
 """
 
 import sqlite3

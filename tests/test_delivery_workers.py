@@ -15,7 +15,7 @@ from subscribers.models import Delivery, DeliveryState
 
 from .conftest import database_url, open_incident
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 ROOT = Path(__file__).resolve().parent.parent
 
 

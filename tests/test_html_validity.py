@@ -14,7 +14,7 @@ from subscribers.tokens import confirm_token, manage_token
 
 from .conftest import follower, later, open_incident
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 VNU = settings.BASE_DIR / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
 

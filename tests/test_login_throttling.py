@@ -66,6 +66,7 @@ def test_the_lock_lifts_after_the_cool_off(client, operator):
     assert log_in(client).status_code == 302 and is_logged_in(client)
 
 
+@pytest.mark.slow
 def test_an_administrator_unlocks_a_name_or_an_address_from_the_shell(client, operator):
     for n in range(5):
         fail(1, username="olivia", address=f"198.51.100.{n}")

@@ -187,6 +187,7 @@ def test_bad_input_is_one_line_error_and_changes_nothing(network, args, message)
     assert network.status == "operational"
 
 
+@pytest.mark.slow
 def test_command_exits_non_zero_with_a_one_line_error_from_the_shell(tmp_path):
     env = os.environ | {"DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}
     manage = [sys.executable, "manage.py"]

@@ -43,6 +43,7 @@ def sign_up(email, client=None):
     return (client or Client()).post("/subscribe", {"email": email}).status_code
 
 
+@pytest.mark.slow
 def test_a_count_lasts_its_whole_window_not_the_default_timeout(shared_cache, settings):
     settings.SUBSCRIBE_LIMIT_PER_EMAIL = 2
     assert [sign_up("ada@example.org") for _ in range(3)] == [302, 302, 429]
@@ -51,6 +52,7 @@ def test_a_count_lasts_its_whole_window_not_the_default_timeout(shared_cache, se
     assert sign_up("bob@example.org") == 302
 
 
+@pytest.mark.slow
 def test_a_new_window_starts_a_new_count(shared_cache):
     window = 2
     time.sleep(window - time.time() % window)  # the start of a window

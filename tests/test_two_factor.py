@@ -179,6 +179,7 @@ def test_the_login_page_has_the_code_field(client, db):
     assert 'name="otp_token"' in html and 'autocomplete="one-time-code"' in html
 
 
+@pytest.mark.slow
 def test_an_administrator_lists_and_turns_off_two_factor_from_the_shell(enrolled, operator):
     out = io.StringIO()
     call_command("two_factor", stdout=out)

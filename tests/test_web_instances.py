@@ -19,7 +19,7 @@ from .conftest import database_url, open_incident
 from .smtp_sink import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.html import format_html
 
+from incidents.markdown import safe_html
 from incidents.models import ComponentStatus
 
 register = template.Library()
@@ -57,3 +58,10 @@ def duration(value):
     if minutes and not days:
         parts.append(f"{minutes} min")
     return " ".join(parts) or "under a minute"
+
+
+@register.filter
+def sanitized(html):
+    """Stored update HTML, cleaned again on its way out (incidents.markdown.safe_html):
+    the one way a template shows HTML it did not escape itself."""
+    return safe_html(html)
