@@ -1,5 +1,6 @@
 """The public pages are valid HTML: the Nu Html Checker (vnu.jar from npm, on Java)."""
 
+import datetime
 import json
 import shutil
 import subprocess
@@ -7,12 +8,14 @@ import subprocess
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from incidents.demo import load_demo
 from incidents.models import Component, Incident
 from subscribers.tokens import confirm_token, manage_token
 
 from .conftest import follower, later, open_incident
+from .test_busy_page import busy_day
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 VNU = settings.BASE_DIR / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -34,11 +37,15 @@ def public_pages():
 
     pending = services.subscriber_subscribe(email="eve@example.org")
     incident = Incident.objects.get(title="Server reboot and database recovery")
+    busy = timezone.localdate() - datetime.timedelta(days=2)
+    busy_day(Component.objects.get(name="Network"), 5, day=busy)  # "and 2 more" links
     return {
         "home": "/",
         "home-page-2": "/?page=2",
         "incident": incident.get_absolute_url(),
         "history": reverse("history"),
+        "history-of-a-day": f"{reverse('history')}?day={busy.isoformat()}",
+        "bad-day": "/history?day=%3Cb%3E",
         "subscribe": reverse("subscribers:subscribe"),
         "thanks": reverse("subscribers:thanks"),
         "confirm": reverse("subscribers:confirm", args=[confirm_token(pending)]),

@@ -21,6 +21,7 @@ from .incidents import (
     Impact,
     Incident,
     IncidentKind,
+    IncidentRow,
     IncidentStatus,
     IncidentUpdate,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "Impact",
     "Incident",
     "IncidentKind",
+    "IncidentRow",
     "IncidentStatus",
     "IncidentUpdate",
     "PublicIdField",
