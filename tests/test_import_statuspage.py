@@ -21,6 +21,7 @@ from django.core.management.base import CommandError
 
 from incidents import services
 from incidents.api import importer
+from incidents.api.importer import sources, web
 from incidents.models import (
     Component,
     ComponentGroup,
@@ -417,6 +418,18 @@ def test_unreadable_documents_are_refused_clearly(tmp_path, content, message):
         run(path)
 
 
+def test_a_dry_run_refuses_what_the_import_would_refuse(write_json):
+    # An empty start date once passed the checks and failed only when written.
+    data = source("components.json")
+    data["components"][5]["start_date"] = ""
+    path = write_json(data, "components.json")
+    for dry_run in (["--dry-run"], []):
+        with pytest.raises(CommandError) as error:
+            run(path, *dry_run)
+        assert "components[5].start_date: '' is not a date (YYYY-MM-DD)." in str(error.value)
+    assert counts() == [0, 0, 0, 0, 0]
+
+
 def test_a_missing_file_or_another_scheme_is_refused_clearly(tmp_path):
     with pytest.raises(CommandError, match="No such file or directory"):
         run(tmp_path / "nope.json")
@@ -437,7 +450,7 @@ def test_an_unreachable_host_is_a_clear_error(db):
 
 
 def test_oversized_sources_are_refused(statuspage_site, monkeypatch):
-    monkeypatch.setattr(importer, "MAX_BYTES", 1000)
+    monkeypatch.setattr(sources, "MAX_BYTES", 1000)
     with pytest.raises(CommandError, match="larger than"):
         run(f"{statuspage_site}/api/v2/incidents.json", ALLOW_PRIVATE)
     with pytest.raises(CommandError, match="larger than"):
@@ -468,7 +481,7 @@ def test_a_post_moved_to_another_incident_is_refused(write_json):
 
 
 def test_a_server_that_never_answers_times_out(monkeypatch):
-    monkeypatch.setattr(importer, "FETCH_TIMEOUT", 0.5)
+    monkeypatch.setattr(web, "FETCH_TIMEOUT", 0.5)
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen()
@@ -701,8 +714,8 @@ class Drips(BaseHTTPRequestHandler):
 
 @pytest.mark.parametrize("drip", ["headers", "body"])
 def test_a_server_that_drips_its_answer_is_cut_off_at_the_deadline(serve, monkeypatch, drip):
-    monkeypatch.setattr(importer, "FETCH_TIMEOUT", 1)  # never reached: a byte every 0.2 s
-    monkeypatch.setattr(importer, "IMPORT_DEADLINE", 1.5)
+    monkeypatch.setattr(web, "FETCH_TIMEOUT", 1)  # never reached: a byte every 0.2 s
+    monkeypatch.setattr(web, "IMPORT_DEADLINE", 1.5)
     site = serve(Drips)
     site.drip = drip
     started = time.monotonic()
