@@ -1,0 +1,65 @@
+"""What the import says when it refuses a source: one line that names the field."""
+
+import json
+
+from pydantic import ValidationError
+
+from ...models import IncidentKind
+
+
+class SourceError(Exception):
+    """The source cannot be read or is malformed; the message names the field."""
+
+
+# Pydantic's own refusals of a value's type, in our words: what the field expected.
+_EXPECTED = {
+    "string_type": "a string",
+    "int_type": "a whole number",
+    "bool_type": "true or false",
+    "list_type": "a list",
+    "model_type": "an object",
+    "dict_type": "an object",
+}
+# Where an incident or a maintenance is read, pydantic's path names the one it chose.
+_KINDS = frozenset(IncidentKind.values)
+
+
+def first_fault(error: ValidationError) -> SourceError:
+    """The first fault pydantic found, as "incidents[0].incident_updates[3].id: missing."."""
+    fault = error.errors(include_url=False)[0]
+    return SourceError(f"{field_path(fault['loc'])}: {_wording(fault)}")
+
+
+def field_path(loc: tuple) -> str:
+    """("incidents", 0, "incident", "name") -> "incidents[0].name"."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part not in _KINDS:
+            path += f".{part}" if path else part
+    return path
+
+
+def _wording(fault) -> str:
+    kind = fault["type"]
+    if kind == "missing":
+        return "missing."
+    # Field types of ours name what they expect ("an id (a string)") in a wrong_type.
+    expected = fault["ctx"]["expected"] if kind == "wrong_type" else _EXPECTED.get(kind)
+    if expected:
+        return f"expected {expected}, not {show(fault['input'])}."
+    return fault["msg"]  # a refusal of ours, worded where it was raised (fields.py)
+
+
+def quoted(value: str) -> str:
+    """A text value in quotes for a one-line message: control characters escaped."""
+    text = json.dumps(value)[1:-1]
+    return f"'{text}'" if len(text) <= 60 else f"'{text[:57]}...'"
+
+
+def show(value) -> str:
+    if isinstance(value, (dict, list)):  # never written out whole: it may be huge or deep
+        return "an object" if isinstance(value, dict) else "a list"
+    text = json.dumps(value)
+    return text if len(text) <= 40 else text[:37] + "..."
