@@ -1,6 +1,7 @@
 """The operators' side of integrations: their settings and token, the alerts awaiting
 approval (one-click Publish, through incidents.services), what was received, the log."""
 
+import contextlib
 import json
 
 from django.contrib import admin, messages
@@ -242,10 +243,11 @@ class AlertGroupAdmin(ReadOnly):
 
 @admin.register(AlertPayload)
 class AlertPayloadAdmin(ReadOnly):
-    list_display = ["received_at", "integration", "status_code", "size", "outcome"]
+    list_display = ["received_at", "integration", "status_code", "size", "applied_at", "outcome"]
     list_filter = ["integration", "status_code"]
     date_hierarchy = "received_at"
-    fields = ["received_at", "integration", "status_code", "outcome", "content_type", "payload"]
+    fields = ["received_at", "integration", "status_code", "applied_at", "outcome"]
+    fields += ["content_type", "payload"]
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -258,12 +260,8 @@ class AlertPayloadAdmin(ReadOnly):
     @admin.display(description="Body")
     def payload(self, payload):
         text = bytes(payload.body).decode("utf-8", "replace")
-        try:
+        with contextlib.suppress(ValueError, RecursionError):  # not JSON: as received
             text = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
-        except ValueError:  # not JSON (or too deep for Python's reader): as received
-            pass
-        except RecursionError:
-            pass
         return format_html("<pre>{}</pre>", text)
 
 

@@ -11,7 +11,9 @@ class IntegrationsConfig(AppConfig):
 
         from . import services
 
-        # Held-down alerts go public on time; old payloads and quiet groups are dropped.
+        # Held-down alerts go public on time, queued deliveries are applied (a lost
+        # task, a crash); old payloads and quiet groups are dropped.
         jobs.register(services.groups_release_due, every=1)
+        jobs.register(services.payloads_apply_due, every=1)
         jobs.register(services.history_prune, every=3600)
         health.register("integrations", services.freshness_report)

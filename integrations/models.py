@@ -218,7 +218,8 @@ class AutomaticPost(models.Model):
 
 
 class AlertPayload(models.Model):
-    """A request received with a good token, kept for a week to debug the integration."""
+    """A request received with a good token, kept for a week to debug the integration;
+    while others of its integration are being applied, it waits here (in order)."""
 
     integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="payloads")
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -226,10 +227,18 @@ class AlertPayload(models.Model):
     body = models.BinaryField()
     status_code = models.PositiveSmallIntegerField("answer")
     outcome = models.TextField(blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True, help_text="Empty: queued.")
 
     class Meta:
         ordering = ["-received_at", "-id"]
         verbose_name = "received payload"
+        indexes = [
+            models.Index(
+                fields=["integration", "id"],
+                condition=models.Q(applied_at__isnull=True),
+                name="queued_payloads",
+            )
+        ]
 
     def __str__(self):
         return f"{self.integration}: {self.received_at:%Y-%m-%d %H:%M:%S}"

@@ -168,3 +168,14 @@ def test_operators_read_what_was_received_and_the_log(operator_client, drafted):
     assert "as a draft awaiting approval" in log.content.decode()
     group = operator_client.get(reverse("admin:integrations_alertgroup_changelist"))
     assert group.status_code == 200 and drafted.title in group.content.decode()
+
+
+def test_a_hostile_payload_is_shown_as_received(operator_client, web):
+    integration_, token = integration()
+    for body in [b"[" * 100_000, b"\xff\xfe<script>alert(1)</script>"]:
+        assert send(operator_client, token, body).status_code == 400
+    for kept in integration_.payloads.all():
+        url = reverse("admin:integrations_alertpayload_change", args=[kept.pk])
+        response = operator_client.get(url)
+        assert response.status_code == 200
+        assert "<script>alert(1)" not in response.content.decode()

@@ -57,6 +57,9 @@ def test_add_integration_defaults_to_drafts_and_a_two_minute_hold_down(web):
         120,
         300,
     )
+    assert created.rate_limit == 600
+    add_integration("generic", "Storm", "--rate-limit", "12000")
+    assert Integration.objects.get(name="Storm").rate_limit == 12000
 
 
 @pytest.mark.parametrize(
@@ -65,6 +68,7 @@ def test_add_integration_defaults_to_drafts_and_a_two_minute_hold_down(web):
         (["generic", "Scripts", "--component", "Billing"], "No component named “Billing”"),
         (["generic", "Scripts", "--hold-down", "-1"], "--hold-down must be 0 or more"),
         (["generic", "Scripts", "--expected-interval", "0"], "--expected-interval must be"),
+        (["generic", "Scripts", "--rate-limit", "0"], "--rate-limit must be 1 or more"),
         (["generic", "Bad\nname"], "name: A line break (U+000A) is not allowed here."),
         (["nagios", "Scripts"], "invalid choice: 'nagios'"),
     ],

@@ -1,7 +1,7 @@
 """The integrations' write path (the admin, the command, the endpoint and the worker
-call these): integrations.py (create, rotate, log), receiving.py (a delivery),
-grouping.py (alert groups), posting.py (their incidents, through incidents.services),
-upkeep.py (periodic jobs and health)."""
+call these): integrations.py (create, rotate, log), receiving.py (a delivery, applied
+at once or queued in order), grouping.py (alert groups), posting.py (their incidents,
+through incidents.services), upkeep.py (periodic jobs and health)."""
 
 from .grouping import batch_apply, group_release
 from .integrations import (
@@ -14,7 +14,13 @@ from .integrations import (
 from .posting import discard as group_discard
 from .posting import pending_drafts
 from .posting import publish as group_publish
-from .receiving import MAX_BODY, Outcome, alerts_receive
+from .receiving import (
+    MAX_BODY,
+    Outcome,
+    alerts_receive,
+    payloads_apply_due,
+    payloads_apply_queued,
+)
 from .upkeep import freshness_report, groups_release_due, history_prune
 
 __all__ = [
@@ -32,6 +38,8 @@ __all__ = [
     "integration_edit",
     "integration_log",
     "integration_rotate_token",
+    "payloads_apply_due",
+    "payloads_apply_queued",
     "pending_drafts",
     "receiving_addresses",
 ]

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from incidents.models import Component
 
-from ...models import DEFAULT_HOLD_DOWN, Integration, IntegrationKind
+from ...models import DEFAULT_HOLD_DOWN, DEFAULT_RATE_LIMIT, Integration, IntegrationKind
 from ...services import integration_create, receiving_addresses
 
 
@@ -41,6 +41,13 @@ class Command(BaseCommand):
             metavar="SECONDS",
             help="Deliveries come at least this often: /healthz reports a longer silence.",
         )
+        parser.add_argument(
+            "--rate-limit",
+            type=int,
+            default=DEFAULT_RATE_LIMIT,
+            metavar="PER_MINUTE",
+            help=f"Requests a minute beyond which it answers 429 (default {DEFAULT_RATE_LIMIT}).",
+        )
 
     def handle(self, *args, kind, name, auto_publish, hold_down, component, **options):
         if hold_down < 0:
@@ -48,6 +55,8 @@ class Command(BaseCommand):
         interval = options["expected_interval"]
         if interval is not None and interval < 1:
             raise CommandError("--expected-interval must be 1 second or more.")
+        if options["rate_limit"] < 1:
+            raise CommandError("--rate-limit must be 1 or more requests a minute.")
         integration = Integration(
             name=name,
             kind=kind,
@@ -55,6 +64,7 @@ class Command(BaseCommand):
             hold_down=hold_down,
             component=self._component(component),
             expected_interval=interval,
+            rate_limit=options["rate_limit"],
         )
         try:
             token = integration_create(integration=integration)
