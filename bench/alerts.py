@@ -142,14 +142,14 @@ def queue_drained(env) -> float:
     start = time.perf_counter()
     while True:
         left = subprocess.run(
-            [sys.executable, "manage.py", "shell", "-c", QUEUED],
+            [sys.executable, "manage.py", "shell", "-v0", "-c", QUEUED],
             cwd=ROOT,
             env=env,
             check=True,
             capture_output=True,
             text=True,
         )
-        if left.stdout.strip() == "0":
+        if left.stdout.split()[-1:] == ["0"]:
             return time.perf_counter() - start
         time.sleep(1)
 

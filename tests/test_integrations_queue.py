@@ -99,3 +99,14 @@ def test_a_malformed_body_is_refused_at_once_even_behind_a_queue(client, web):
     assert response.status_code == 400 and "Invalid JSON" in response.json()["error"]
     done()
     assert payloads_apply_due() == 0
+
+
+def test_a_storm_wakes_the_worker_once(client, web, django_capture_on_commit_callbacks):
+    integration_, token = integration()
+    done = busy(integration_)
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(5):
+            assert send(client, token, payload("alertmanager-firing")).status_code == 202
+    assert DBTaskResult.objects.count() == 1  # one task applies the whole queue
+    done()
+    assert apply_queued.call(integration_.pk) == 5

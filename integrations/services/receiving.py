@@ -29,6 +29,7 @@ MAX_BODY = 1_000_000  # bytes
 # How long one process may hold an integration's queue (it is let go once applied).
 LOCK_SECONDS = 60
 QUEUE_BATCH = 100
+WAKE_PREFIX = "integrations:wake:"
 
 
 @dataclass(frozen=True)
@@ -61,13 +62,22 @@ def alerts_receive(*, integration: Integration, body: bytes, content_type: str =
     outcome = Outcome(202, "queued behind this integration's earlier alerts, applied in order")
     with transaction.atomic():
         _keep(integration, body, content_type, outcome, applied=False)
-        transaction.on_commit(lambda: apply_queued.enqueue(integration.pk))
+        transaction.on_commit(lambda: _wake_the_worker(integration))
     return outcome
+
+
+def _wake_the_worker(integration):
+    # One task at a time is enough: it applies the whole queue, however long.
+    with contextlib.suppress(*CACHE_ERRORS):  # then the periodic job will
+        if cache.add(f"{WAKE_PREFIX}{integration.pk}", 1, LOCK_SECONDS):
+            apply_queued.enqueue(integration.pk)
 
 
 @task
 def apply_queued(integration_id: int) -> int:
     """Apply an integration's queued payloads (enqueued when one is queued)."""
+    with contextlib.suppress(*CACHE_ERRORS):
+        cache.delete(f"{WAKE_PREFIX}{integration_id}")
     integration = Integration.objects.filter(pk=integration_id).first()
     return payloads_apply_queued(integration=integration) if integration else 0
 
