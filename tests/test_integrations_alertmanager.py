@@ -270,3 +270,19 @@ def test_a_component_is_named_by_public_id_or_name_in_any_case(client, web):
     assert set(
         Incident.objects.get().updates.get().component_changes.values_list("component", flat=True)
     ) == {web.pk}
+
+
+def test_drafts_published_together_leave_the_components_as_the_alerts_did(client, web, operator):
+    _, token = integration()
+    body = payload("alertmanager-firing")
+    firing(client, token, body)
+    firing(client, token, resolved(body))  # before anyone approved
+    resolution = Incident.objects.get().updates.get(headline="Alerts resolved")
+    assert resolution.is_draft
+    assert [(c.component, c.new_status) for c in resolution.component_changes.all()] == [
+        (web, "operational")
+    ]
+    assert group_publish(only_group(), actor=operator) == 2
+    incident = Incident.objects.get()
+    web.refresh_from_db()
+    assert incident.status == "resolved" and web.status == "operational"

@@ -14,6 +14,7 @@ from incidents.models import (
     COMPONENT_SEVERITY,
     Component,
     ComponentStatus,
+    ComponentStatusChange,
     Impact,
     IncidentStatus,
     IncidentUpdate,
@@ -187,19 +188,31 @@ def _component_changes(group, demands) -> dict[Component, str]:
     """What to set each component to: the worst that any alert group now asks for.
 
     A component is raised to it, or brought back down only from the status alerts had
-    put it in (a status a person set by hand stays)."""
+    put it in (a status a person set by hand stays). Drafts not yet published count as
+    done: a draft resolution undoes a draft opening."""
     others = _other_groups_demands(group)
-    changes = {}
     ids = {int(c) for c in [*group.demands, *demands]}
+    drafted = _drafted_statuses(group, ids)
+    changes = {}
     for component in Component.objects.filter(pk__in=ids):
         key = str(component.pk)
         before = worst_status([*others[key], *filter(None, [group.demands.get(key)])])
         after = worst_status([*others[key], *filter(None, [demands.get(key)])])
-        current = component.status
+        current = drafted.get(component.pk, component.status)
         raised = COMPONENT_SEVERITY.index(after) > COMPONENT_SEVERITY.index(current)
         if current != after and (raised or current == before):
             changes[component] = after
     return changes
+
+
+def _drafted_statuses(group, ids) -> dict[int, str]:
+    """{component id: the status the incident's unpublished posts set it to}."""
+    if group.incident is None:
+        return {}
+    pending = ComponentStatusChange.objects.filter(
+        update__incident=group.incident, update__went_live_at__isnull=True, component_id__in=ids
+    )
+    return dict(pending.order_by("changed_at", "id").values_list("component_id", "new_status"))
 
 
 def _other_groups_demands(group) -> dict[str, list[str]]:
