@@ -7,6 +7,7 @@ of alerts is answered in milliseconds and the monitoring system never waits.
 """
 
 import contextlib
+import datetime
 import logging
 from dataclasses import dataclass
 
@@ -30,6 +31,7 @@ MAX_BODY = 1_000_000  # bytes
 LOCK_SECONDS = 60
 QUEUE_BATCH = 100
 WAKE_PREFIX = "integrations:wake:"
+DELIVERY_NOTED_EVERY = datetime.timedelta(seconds=10)
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ def alerts_receive(*, integration: Integration, body: bytes, content_type: str =
         outcome = _refused(integration, f"Not a {integration.get_kind_display()} payload: {error}")
         _keep(integration, body, content_type, outcome, applied=True)
         return outcome
-    Integration.objects.filter(pk=integration.pk).update(last_delivery_at=timezone.now())
+    _delivered(integration)
     with _applying(integration) as mine:
         if mine and not _queued(integration).exists():
             outcome = _apply(integration, body)
@@ -107,6 +109,14 @@ def payloads_apply_due() -> int:
         payloads_apply_queued(integration=integration)
         for integration in Integration.objects.filter(pk__in=waiting)
     )
+
+
+def _delivered(integration):
+    """Note when the integration last delivered (written at most every few seconds)."""
+    now = timezone.now()
+    last = integration.last_delivery_at
+    if last is None or now - last > DELIVERY_NOTED_EVERY:
+        Integration.objects.filter(pk=integration.pk).update(last_delivery_at=now)
 
 
 def _apply_queued_one(integration, payload) -> Outcome:
