@@ -107,7 +107,7 @@ def at_rate(client, rate, seconds, make_request):
         with lock:
             results.append((status, time.perf_counter() - start))
 
-    with ThreadPoolExecutor(max_workers=32) as pool:
+    with ThreadPoolExecutor(max_workers=int(rate * 2)) as pool:  # the offered rate holds
         begin = time.perf_counter()
         for n in range(int(rate * seconds)):
             time.sleep(max(0.0, begin + n / rate - time.perf_counter()))
