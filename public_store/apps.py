@@ -15,6 +15,6 @@ class PublicStoreConfig(AppConfig):
         health.register("database", outage.health_check, required=True)
         # Every few seconds: the public pages learn of an outage (and its end) even
         # when nobody posts or signs up.
-        jobs.register(outage.probe, every=5)
+        jobs.register(outage.watch, every=5)
         # Twice per PUBLIC_REFRESH_SECONDS: the busiest pages are renewed before visitors ask.
         jobs.register(warming.warm, every=max(settings.PUBLIC_REFRESH_SECONDS // 2, 1))

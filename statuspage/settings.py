@@ -11,51 +11,15 @@ import zoneinfo
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.http import int_to_base36
-from environ.fileaware_mapping import FileAwareMapping
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-class _StrippedFileAwareMapping(FileAwareMapping):
-    """NAME_FILE=/run/secrets/name (Docker secrets) for any NAME; it wins over NAME."""
-
-    def __getitem__(self, key):
-        try:
-            value = super().__getitem__(key)
-        except OSError as error:
-            raise ImproperlyConfigured(
-                f"{key}_FILE={self.env.get(key + '_FILE')!r} cannot be read: {error.strerror}."
-            ) from error
-        # Secret files usually end with a newline, which is not part of the secret.
-        return value.strip()
-
-
-class _Env(environ.Env):
-    ENVIRON = _StrippedFileAwareMapping()
-
-
-env = _Env()
-if (BASE_DIR / ".env").is_file():
-    env.read_env(BASE_DIR / ".env", overwrite=False)
-
-_BOOLEANS = {"true": True, "1": True, "yes": True, "on": True}
-_BOOLEANS |= {"false": False, "0": False, "no": False, "off": False, "": False}
-
-
-def env_bool(name, default):
-    """A boolean that refuses typos: DEBUG=flase must not quietly mean False."""
-    value = env.str(name, default=str(default)).strip().lower()
-    if value not in _BOOLEANS:
-        raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}.")
-    return _BOOLEANS[value]
-
+from .environment import BASE_DIR, env, env_bool, is_domain, read_local_env
 
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+read_local_env(VAR_DIR / "local.env")
 
 DEBUG = env_bool("DEBUG", default=False)
 
@@ -232,7 +196,16 @@ elif _email_backend.endswith("filebased.EmailBackend"):
 else:
     _mailer_options = {}
 MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _mailer_options}}
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"status@{_site.hostname}")
+# status@<SITE_URL's host> when that is a domain; an address (127.0.0.1) or a bare name
+# (localhost) makes no sender mail servers accept, so then a placeholder, and the system
+# check subscribers.W001 asks for DEFAULT_FROM_EMAIL once mail goes to a real server.
+DEFAULT_FROM_EMAIL_IS_PLACEHOLDER = "DEFAULT_FROM_EMAIL" not in env and not is_domain(
+    _site.hostname
+)
+DEFAULT_FROM_EMAIL = env.str(
+    "DEFAULT_FROM_EMAIL",
+    default="status@localhost" if DEFAULT_FROM_EMAIL_IS_PLACEHOLDER else f"status@{_site.hostname}",
+)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Background work: Django's tasks framework. The database backend needs no other

@@ -8,12 +8,17 @@ class SubscribersConfig(AppConfig):
     verbose_name = "Followers"
 
     def ready(self):
+        from django.core import checks
+
         import health
         from incidents.signals import update_went_live
         from public_store import outage, warming
         from worker import jobs
 
+        from . import checks as mail_checks
         from . import deliveries, receivers, sending, services
+
+        checks.register(mail_checks.sender_is_real, "mail")
 
         update_went_live.connect(receivers.mail_the_update, dispatch_uid="mail_the_update")
         # Work a lost task left behind, retries, and the expiry of unconfirmed sign-ups.

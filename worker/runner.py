@@ -127,3 +127,4 @@ def run(worker_id: str | None = None):
     finally:
         stop.set()
         periodic.join(timeout=5)
+        logger.info("Worker stopped: %s", _worker_id)
