@@ -26,7 +26,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils.safestring import mark_safe
 
 from . import store
 
@@ -40,6 +39,7 @@ RETAIN_CLOSED = 7 * 24 * 3600
 # The general place on a page for entries (the home page), and the place of each anchor.
 GENERAL_MARK = b"<!--journal-->"
 ANCHOR_MARK = "<!--journal:{}-->"
+POSTS_MARK = b"<!--posts-->"  # in journal_section.html
 
 REPLAYED, REFUSED, DISMISSED = "replayed", "refused", "dismissed"
 ALREADY_REPLAYED = "already replayed"  # by a worker killed before it closed the entry
@@ -364,10 +364,12 @@ def splice(body: bytes, entries) -> bytes:
                 body = body.replace(mark, mark + entry.anchored_html.encode())
                 placed = True
         if not placed:
-            general.insert(0, mark_safe(entry.html))  # noqa: S308 - the app rendered it
+            general.insert(0, entry.html.encode())
     if general and GENERAL_MARK in body:
-        section = render_to_string("public_store/journal_section.html", {"posts": general})
-        body = body.replace(GENERAL_MARK, GENERAL_MARK + section.encode(), 1)
+        # The posts are HTML the app rendered and escaped: they go in as they are.
+        section = render_to_string("public_store/journal_section.html").encode()
+        section = section.replace(POSTS_MARK, b"".join(general), 1)
+        body = body.replace(GENERAL_MARK, GENERAL_MARK + section, 1)
     return body
 
 
