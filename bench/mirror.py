@@ -28,9 +28,12 @@ def configure(var_dir, database_url):
 
 
 def s3_target():
+    import logging
+
     import boto3
     from moto.server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's server logs each request
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
@@ -78,7 +81,7 @@ def main(argv=None):
         manage(env, "seed_demo")
         add_incidents(env, args.incidents)
         configure(var_dir, args.database_url)
-        from incidents import selectors, services
+        from incidents import services
 
         server, s3 = s3_target()
         targets = [f"file://{var_dir}/mirror", s3]
@@ -88,10 +91,10 @@ def main(argv=None):
             "a directory and S3 on loopback, published together)"
         )
         try:
+            opened = services.incident_open(title="Cable cut", status="investigating", body="?")
             first, outcomes = publish(targets)
             report("first publish, the whole site", first, outcomes)
-            incident = selectors.open_incidents().first()
-            services.update_create(incident=incident, status="identified", body="Found it.")
+            services.update_create(incident=opened.incident, status="identified", body="Found.")
             report("one post (a follow-up)", *publish(targets), baseline=first)
             services.incident_open(title="Power failure", status="investigating", body="UPS.")
             report("one post (a new incident)", *publish(targets), baseline=first)

@@ -12,7 +12,6 @@ and the payload to replay.
 """
 
 import fcntl
-import hashlib
 import json
 import logging
 import os
@@ -25,7 +24,6 @@ from dataclasses import asdict, dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.template.loader import render_to_string
 
 from . import store
 
@@ -36,10 +34,6 @@ LOCK_KEY = "public:journal-lock"
 # Closed entries are remembered this long (reports, and so that a copy of the file on
 # another machine does not bring one back), then forgotten.
 RETAIN_CLOSED = 7 * 24 * 3600
-# The general place on a page for entries (the home page), and the place of each anchor.
-GENERAL_MARK = b"<!--journal-->"
-ANCHOR_MARK = "<!--journal:{}-->"
-POSTS_MARK = b"<!--posts-->"  # in journal_section.html
 
 REPLAYED, REFUSED, DISMISSED = "replayed", "refused", "dismissed"
 ALREADY_REPLAYED = "already replayed"  # by a worker killed before it closed the entry
@@ -203,16 +197,21 @@ def _store_locked():
         time.sleep(0.02)
     try:
         journal = read_store()
+        before = _stored(journal)
         yield journal
         _forget_old(journal)
-        stored = {
-            "entries": {id_: asdict(entry) for id_, entry in journal.entries.items()},
-            "closed": {id_: asdict(closing) for id_, closing in journal.closed.items()},
-        }
-        store.cache.set(STORE_KEY, stored, None)
-        _set_shown(journal)
+        if _stored(journal) != before:
+            store.cache.set(STORE_KEY, _stored(journal), None)
+        _set_shown(journal)  # again, should the cache have dropped it
     finally:
         store.cache.delete(LOCK_KEY)
+
+
+def _stored(journal):
+    return {
+        "entries": {id_: asdict(entry) for id_, entry in journal.entries.items()},
+        "closed": {id_: asdict(closing) for id_, closing in journal.closed.items()},
+    }
 
 
 def _set_shown(journal):
@@ -287,6 +286,8 @@ def sync() -> int:
     down are shown once it is back, and closings made elsewhere reach the file. Returns
     how many closings the file learned of."""
     local = read_file()
+    if not local.entries:
+        return 0  # nothing was ever written here: nothing to bring together
     try:
         with _store_locked() as shared:
             news = _merge(local, shared)
@@ -334,43 +335,6 @@ def replay(entry: Entry, apply: Callable[[Entry], str]) -> str:
         return REFUSED
     close(entry.id, REPLAYED, note=claim.result)
     return REPLAYED if created else ALREADY_REPLAYED
-
-
-# Showing pending entries on the public pages (serving.py), without the database.
-
-
-def shown(stored: list) -> tuple[Entry, ...]:
-    """The entries the pages show, from store.state().journal, oldest first."""
-    try:
-        return tuple(Entry.from_dict(data) for data in stored)
-    except (TypeError, KeyError):
-        return ()
-
-
-def digest(entries) -> str:
-    """A short tag of which entries a page shows (for its ETag)."""
-    return hashlib.sha256(" ".join(entry.id for entry in entries).encode()).hexdigest()[:8]
-
-
-def splice(body: bytes, entries) -> bytes:
-    """`body` with each entry at its anchors' markers, or else in a section at the
-    general marker; newest first."""
-    general = []
-    for entry in entries:  # oldest first: each goes right after its marker, above the last
-        placed = False
-        for anchor in entry.anchors:
-            mark = ANCHOR_MARK.format(anchor).encode()
-            if mark in body:
-                body = body.replace(mark, mark + entry.anchored_html.encode())
-                placed = True
-        if not placed:
-            general.insert(0, entry.html.encode())
-    if general and GENERAL_MARK in body:
-        # The posts are HTML the app rendered and escaped: they go in as they are.
-        section = render_to_string("public_store/journal_section.html").encode()
-        section = section.replace(POSTS_MARK, b"".join(general), 1)
-        body = body.replace(GENERAL_MARK, GENERAL_MARK + section, 1)
-    return body
 
 
 # What /healthz and the admin report.

@@ -9,6 +9,7 @@ status page is read hardest when the infrastructure behind it is failing.
 import copy
 import datetime
 import gzip
+import hashlib
 import logging
 
 import brotli
@@ -32,6 +33,10 @@ CACHE_CONTROL = (
 # Where a page marks the out-of-date note, and the follow form that a stale copy pauses.
 STALE_MARK = b"<!--public-state-->"
 FOLLOW_START, FOLLOW_END = b"<!--follow-->", b"<!--/follow-->"
+# Where the journal's posts go: the general place (the home page), and each anchor's.
+JOURNAL_MARK = b"<!--journal-->"
+JOURNAL_ANCHOR_MARK = "<!--journal:{}-->"
+POSTS_MARK = b"<!--posts-->"  # in journal_section.html
 
 
 def cache_control() -> str:
@@ -75,7 +80,7 @@ def not_allowed(page):
 def _serve(request, rendering, view, args, kwargs):
     key = store.key_of(request.path_info, rendering.GET)
     generation, database_down, waiting = store.state()
-    posts = journal.shown(waiting)
+    posts = journal_posts(waiting)
     entry = store.lookup(key, generation)
     if entry is not None and (entry.is_current(generation) or database_down):
         return respond(request, entry, stale=database_down, posts=posts)
@@ -107,7 +112,7 @@ def respond(request, entry, *, stale=False, posts=()):
         request.headers.get("Accept-Encoding"), [c for c in store.CODINGS if c in entry.bodies]
     )
     posts = posts if entry.is_html else ()
-    etag = entry.etag_of(coding, stale=stale, variant=f"-j{journal.digest(posts)}" if posts else "")
+    etag = entry.etag_of(coding, stale=stale, variant=f"-j{journal_digest(posts)}" if posts else "")
     last_modified = max([entry.last_modified, *(post.created_at for post in posts)])
     if not stale and _not_modified(request, last_modified, etag):
         response = HttpResponseNotModified()
@@ -153,7 +158,7 @@ def _altered_body(entry, coding, *, stale, posts):
     if entry.is_html and stale:
         body = _with_stale_notice(body, entry.stored_at)
     if posts:
-        body = journal.splice(body, posts)
+        body = _with_journal(body, posts)
     if coding == "gzip":
         return gzip.compress(body, compresslevel=6, mtime=0)
     if coding == "br":
@@ -170,4 +175,41 @@ def _with_stale_notice(body, stored_at):
     while start >= 0 and (end := body.find(FOLLOW_END, start)) >= 0:
         body = body[:start] + paused + body[end + len(FOLLOW_END) :]
         start = body.find(FOLLOW_START, start + len(paused))
+    return body
+
+
+# Posts of the break-glass journal, waiting for the database: shown without it.
+
+
+def journal_posts(stored: list) -> tuple[journal.Entry, ...]:
+    """The journal's posts the pages show, from store.state().journal, oldest first."""
+    try:
+        return tuple(journal.Entry.from_dict(data) for data in stored)
+    except (TypeError, KeyError):
+        return ()
+
+
+def journal_digest(posts) -> str:
+    """A short tag of which posts a page shows (for its ETag)."""
+    return hashlib.sha256(" ".join(post.id for post in posts).encode()).hexdigest()[:8]
+
+
+def _with_journal(body, posts):
+    """`body` with each post at its anchors' markers, or else in a section at the
+    general marker; newest first."""
+    general = []
+    for post in posts:  # oldest first: each goes right after its marker, above the last
+        placed = False
+        for anchor in post.anchors:
+            mark = JOURNAL_ANCHOR_MARK.format(anchor).encode()
+            if mark in body:
+                body = body.replace(mark, mark + post.anchored_html.encode())
+                placed = True
+        if not placed:
+            general.insert(0, post.html.encode())
+    if general and JOURNAL_MARK in body:
+        # The posts are HTML the app rendered and escaped: they go in as they are.
+        section = render_to_string("public_store/journal_section.html").encode()
+        section = section.replace(POSTS_MARK, b"".join(general), 1)
+        body = body.replace(JOURNAL_MARK, JOURNAL_MARK + section, 1)
     return body

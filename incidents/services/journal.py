@@ -160,8 +160,11 @@ def _rendered(entry, update, incident):
 def journal_replay_due() -> int:
     """Post what the journal holds, once the database is back (periodic job)."""
     journal.sync()
-    if store.state().database_down:
-        return 0  # the probe will tell when it is back
+    try:
+        if store.state().database_down:
+            return 0  # the store's probe says when it is back
+    except store.CACHE_ERRORS:
+        pass  # the store is down too: try the database anyway
     outcomes = [journal.replay(entry, _replay) for entry in journal.pending()]
     return outcomes.count(journal.REPLAYED)  # not those a killed worker had posted
 

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from django.conf import settings
 from django.db import connection
 
-from .. import journal, store
+from .. import serving, store
 from . import site, targets
 
 logger = logging.getLogger(__name__)
@@ -77,7 +77,9 @@ def site_tag() -> str:
     """What the mirrors are published from: the generation of the public state, whether
     the database is down (the out-of-date note), the journal's posts."""
     generation, database_down, posts = store.state()
-    return f"{generation}:{int(database_down)}:{journal.digest(journal.shown(posts))}"
+    return (
+        f"{generation}:{int(database_down)}:{serving.journal_digest(serving.journal_posts(posts))}"
+    )
 
 
 def publish(urls=None, *, full=False) -> dict:

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.urls import resolve
 
-from .. import journal, outage, serving, store, warming
+from .. import outage, serving, store, warming
 from . import rewriting
 
 logger = logging.getLogger(__name__)
@@ -159,7 +159,7 @@ def snapshot(previous: list[Manifest], *, full: bool) -> Snapshot:
 
 def _journal_posts_by_path():
     try:
-        posts = journal.shown(store.state().journal)
+        posts = serving.journal_posts(store.state().journal)
     except store.CACHE_ERRORS:
         posts = ()
     shown = {}
