@@ -3,12 +3,14 @@ changed written, stale copies pruned, failures retried and reported. (S3-compati
 storage: test_mirrors_s3.py; a static server browsing a mirror: test_mirror_browsing.py.)"""
 
 import hashlib
+import io
 import json
 import os
 import threading
 from pathlib import Path
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.test import Client
 
 from incidents import services, views
@@ -242,3 +244,17 @@ def test_the_admin_shows_a_failing_mirror(admin_client, public_store, settings, 
 def test_nothing_outside_the_mirror_is_written(tmp_path):
     with pytest.raises(targets.TargetError):
         targets._inside(Path(tmp_path), "../escape")
+
+
+def test_publish_mirror_prints_what_it_wrote_and_fails_on_a_failing_target(site, tmp_path):
+    out = io.StringIO()
+    call_command("publish_mirror", mirror_url(tmp_path), stdout=out)
+    printed = out.getvalue()
+    assert f"{mirror_url(tmp_path)}: " in printed and " written, 0 removed" in printed
+    assert "  wrote index.html\n" in printed
+    blocked = tmp_path / "blocked"
+    (blocked / "x").mkdir(parents=True)
+    with pytest.raises(CommandError, match="not a link made by publish_mirror"):
+        call_command("publish_mirror", mirror_url(tmp_path, "blocked"), stdout=io.StringIO())
+    with pytest.raises(CommandError, match="No target"):
+        call_command("publish_mirror")
