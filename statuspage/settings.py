@@ -158,6 +158,17 @@ PUBLIC_MAX_AGE = env.int("PUBLIC_MAX_AGE", default=2)
 # change: what depends on the time (today's uptime, a window starting) stays this fresh.
 PUBLIC_REFRESH_SECONDS = env.int("PUBLIC_REFRESH_SECONDS", default=60)
 
+# Static mirrors of the public site, published after every change (see the README, "When
+# everything is down"): comma-separated file:///absolute/dir and s3://bucket/prefix targets.
+MIRROR_URLS = [url.strip() for url in env.list("MIRROR_URL", default=[]) if url.strip()]
+for _url in MIRROR_URLS:
+    if not re.match(r"(file:///|s3://[^/?#]+)", _url):
+        raise ImproperlyConfigured(
+            f"MIRROR_URL: {_url!r} is neither file:///absolute/dir nor s3://bucket[/prefix]."
+        )
+# Posts made with `post_update` while the database is unreachable (synced to disk).
+JOURNAL_PATH = VAR_DIR / "journal.jsonl"
+
 # Cache: shared by web processes and the worker (rendered public pages, rate limits).
 # A directory under var/ is shared by all processes of one machine; use Redis
 # (CACHE_URL=redis://host:6379/0) when several machines serve the page.

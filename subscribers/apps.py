@@ -12,7 +12,7 @@ class SubscribersConfig(AppConfig):
 
         import health
         from incidents.signals import update_went_live
-        from public_store import outage, warming
+        from public_store import mirrors, outage, warming
         from worker import jobs
 
         from . import checks as mail_checks
@@ -28,6 +28,7 @@ class SubscribersConfig(AppConfig):
         jobs.register(services.subscribers_expire_pending, every=3600)
         health.register("mail", deliveries.backlog_report)
         warming.register_paths(lambda: [reverse("subscribers:subscribe")])
+        mirrors.register_site(lambda: [reverse("subscribers:subscribe")])
         for prefix in ("/subscribe", "/unsubscribe"):
             outage.register_message(
                 prefix,

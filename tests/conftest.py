@@ -94,6 +94,13 @@ def _isolated_cache(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _isolated_journal_and_mirrors(settings, tmp_path):
+    # Each test its own break-glass journal file, and no mirror unless it sets one.
+    settings.JOURNAL_PATH = tmp_path / "journal.jsonl"
+    settings.MIRROR_URLS = []
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Log-in tests check many passwords; the production hasher is slow on purpose.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
