@@ -2,9 +2,10 @@
 
 from django.conf import settings
 
+from public_store.http import CORS_HEADERS
 from public_store.serving import cache_control
 
-from ..models import ComponentStatus, Impact, IncidentStatus
+from ..models import PUBLIC_ID_PATTERN, ComponentStatus, Impact, IncidentStatus
 from ..uptime import DAYS as UPTIME_DAYS
 from .endpoints import ENDPOINTS, PAGE, PER_PAGE
 
@@ -187,6 +188,8 @@ def _response_schemas() -> dict:
             }
         ),
         "status": _object(page | {"status": _ref("Status")}),
+        "incident": _object(page | {"incident": _ref("AnyIncident")}),
+        "maintenance": _object(page | {"incident": _ref("ScheduledMaintenance")}),
         "components": _object(page | {"components": components}),
         "incidents": _object(page | {"incidents": _list_of("AnyIncident")}),
         "unresolved": _object(page | {"incidents": _list_of("Incident")}),
@@ -239,15 +242,53 @@ PAGINATION_HEADERS = {
 }
 
 
-def _common_headers() -> dict:
+def _cors_headers() -> dict:
+    """What public_store.http sets on every answer of the API, refusals included."""
+    return {
+        name: {"description": f"Always `{value}`.", "schema": {"type": "string", "const": value}}
+        for name, value in CORS_HEADERS.items()
+    }
+
+
+def _store_headers() -> dict:
+    """What public_store.serving sets on every answer it serves (200 and 304)."""
     return {
         "ETag": {
             "description": "Send it back as If-None-Match: 304 if unchanged. Each content "
             "coding has its own.",
             "schema": {"type": "string"},
         },
-        "Cache-Control": {"description": cache_control(), "schema": {"type": "string"}},
-        "Access-Control-Allow-Origin": {"description": "*", "schema": {"type": "string"}},
+        "Last-Modified": {
+            "description": "When this copy was rendered; If-Modified-Since works too.",
+            "schema": {"type": "string"},
+        },
+        "Cache-Control": {
+            "description": f"Always `{cache_control()}`: browsers revalidate every time, a "
+            f"shared cache keeps a copy {settings.PUBLIC_MAX_AGE} s (PUBLIC_MAX_AGE).",
+            "schema": {"type": "string", "const": cache_control()},
+        },
+        "Vary": {
+            "description": "Always `Accept-Encoding` (gzip, br or none).",
+            "schema": {"type": "string", "const": "Accept-Encoding"},
+        },
+    }
+
+
+def _error(description: str) -> dict:
+    return {
+        "description": description,
+        "headers": _cors_headers(),
+        "content": {"application/json": {"schema": _ref("Error")}},
+    }
+
+
+def _path_parameter(parameter) -> dict:
+    return {
+        "name": parameter.name,
+        "in": "path",
+        "required": True,
+        "description": parameter.description,
+        "schema": {"type": "string", "pattern": f"^{PUBLIC_ID_PATTERN}$"},
     }
 
 
@@ -255,24 +296,27 @@ def _operation(endpoint) -> dict:
     responses = _response_schemas()
     ok = {
         "description": "OK",
-        "headers": _common_headers() | (PAGINATION_HEADERS if endpoint.paginated else {}),
+        "headers": _store_headers()
+        | _cors_headers()
+        | (PAGINATION_HEADERS if endpoint.paginated else {}),
         "content": {"application/json": {"schema": responses[endpoint.shape]}},
+    }
+    not_modified = {
+        "description": "Not modified (If-None-Match).",
+        "headers": _store_headers() | _cors_headers(),
     }
     operation = {
         "operationId": endpoint.name,
         "summary": endpoint.summary,
-        "responses": {"200": ok, "304": {"description": "Not modified (If-None-Match)."}},
+        "responses": {"200": ok, "304": not_modified},
     }
     if endpoint.paginated:
         operation["parameters"] = PAGINATION_PARAMETERS
-        operation["responses"]["400"] = {
-            "description": "A bad page or per_page.",
-            "content": {"application/json": {"schema": _ref("Error")}},
-        }
-        operation["responses"]["404"] = {
-            "description": "A page past the last one.",
-            "content": {"application/json": {"schema": _ref("Error")}},
-        }
+        operation["responses"]["400"] = _error("A bad page or per_page.")
+        operation["responses"]["404"] = _error("A page past the last one.")
+    if endpoint.parameter:
+        operation["parameters"] = [_path_parameter(endpoint.parameter)]
+        operation["responses"]["404"] = _error("No such id (or not public).")
     return {"get": operation}
 
 
