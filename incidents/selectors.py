@@ -42,6 +42,12 @@ def public_components() -> list[Component]:
     return list(Component.objects.public().select_related("group"))
 
 
+def listed_on_page(components: list[Component]) -> list[Component]:
+    """The components the page lists now: all but those shown only while degraded
+    (Statuspage's only_show_if_degraded) that are operational. The API lists them all."""
+    return [component for component in components if component.is_listed]
+
+
 def public_groups():
     """Groups with at least one component the public sees."""
     return ComponentGroup.objects.filter(components__is_hidden=False).distinct()
@@ -77,7 +83,7 @@ def with_public_details(incidents, *, components=True, changes=True):
     if changes:
         public_changes = ComponentStatusChange.objects.filter(
             component__in=Component.objects.public()
-        ).select_related("component")
+        ).select_related("component__group")
         updates = updates.prefetch_related(
             Prefetch("component_changes", queryset=public_changes, to_attr="public_changes")
         )

@@ -5,7 +5,7 @@ from django.conf import settings
 from public_store.http import CORS_HEADERS
 from public_store.serving import cache_control
 
-from ..models import PUBLIC_ID_PATTERN, ComponentStatus, Impact, IncidentStatus
+from ..models import INCIDENT_IMPACTS, PUBLIC_ID_PATTERN, ComponentStatus, Impact, IncidentStatus
 from ..uptime import DAYS as UPTIME_DAYS
 from .endpoints import ENDPOINTS, PAGE, PER_PAGE
 
@@ -56,7 +56,7 @@ def _incident_properties(*, maintenance: bool) -> dict:
         "id": {"type": "string"},
         "name": {"type": "string"},
         "status": {"enum": IncidentStatus.values},
-        "impact": {"const": "maintenance"} if maintenance else {"enum": Impact.values},
+        "impact": {"enum": Impact.values if maintenance else [str(i) for i in INCIDENT_IMPACTS]},
         "created_at": TIMESTAMP,
         "updated_at": TIMESTAMP,
         "monitoring_at": NULLABLE_TIMESTAMP,
@@ -111,7 +111,10 @@ def _schemas() -> dict:
         "AffectedComponent": _object(
             {
                 "code": {"type": "string", "description": "The component's id."},
-                "name": {"type": "string"},
+                "name": {
+                    "type": "string",
+                    "description": "Its name when it changed; `Group - Component` if grouped.",
+                },
                 "old_status": {"enum": ComponentStatus.values},
                 "new_status": {"enum": ComponentStatus.values},
             }
@@ -140,7 +143,8 @@ def _schemas() -> dict:
         "Incident": _object(_incident_properties(maintenance=False)),
         "ScheduledMaintenance": _object(
             _incident_properties(maintenance=True),
-            "A maintenance: an incident with a window; its impact is always `maintenance`.",
+            "A maintenance: an incident with a window; its impact is `maintenance` unless it "
+            "was given another.",
         ),
         "AnyIncident": {"oneOf": [_ref("Incident"), _ref("ScheduledMaintenance")]},
         "UptimeDay": _object(

@@ -40,7 +40,7 @@ def incident_open(
 ) -> IncidentUpdate:
     """Open an incident or schedule a maintenance, with its first update."""
     if impact is None:
-        impact = Impact.NONE if kind == IncidentKind.MAINTENANCE else Impact.MINOR
+        impact = Impact.MAINTENANCE if kind == IncidentKind.MAINTENANCE else Impact.MINOR
     published_at = published_at or timezone.now()
     incident = Incident(
         title=title.strip(),
