@@ -46,8 +46,11 @@ bench: setup
 # Chromium for the browser tests (never a browser a test tool downloads), Java for the
 # Nu Html Checker, npm for vnu.jar. Without root, the tests that need them say so.
 TEST_TOOLS := chromium:chromium java:default-jre-headless npm:npm
+# libical's iTIP check of the calendar, read through Debian's Python (no command to find).
+LIBICAL := /usr/bin/python3 -c 'import gi; gi.require_version("ICalGLib", "3.0")'
 test-tools:
-	@missing=$$(for pair in $(TEST_TOOLS); do command -v $${pair%%:*} >/dev/null || echo $${pair##*:}; done); \
+	@missing=$$(for pair in $(TEST_TOOLS); do command -v $${pair%%:*} >/dev/null || echo $${pair##*:}; done; \
+		$(LIBICAL) 2>/dev/null || echo python3-gi gir1.2-ical-3.0); \
 	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ]; then \
 		echo "Installing $$missing"; apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing fonts-dejavu-core >/dev/null; \

@@ -28,7 +28,7 @@ def public_urls():
     API's long lists: each page carries the page's `updated_at`, so later pages would
     change with every post, and Statuspage's clients read only the first)."""
     yield from (reverse(name) for name in PAGES + API_PAGES)
-    yield from (reverse(f"api_{endpoint.name}") for endpoint in ENDPOINTS)
+    yield from (reverse(f"api_{e.name}") for e in ENDPOINTS if not e.parameter)
     history = reverse("history")
     count = selectors.incidents_and_maintenances().count()
     pages = math.ceil(count / views.INCIDENTS_PER_HISTORY_PAGE)
@@ -46,10 +46,15 @@ def incident_pages():
         posts=Count("updates", filter=published),
         posts_changed=Max("updates__updated_at"),
     )
-    for incident in incidents.only("public_id", "status", "resolved_at", "updated_at"):
-        url = incident.get_absolute_url()
+    fields = ("public_id", "kind", "status", "resolved_at", "updated_at")
+    for incident in incidents.only(*fields):
+        # Its page and its API documents (as Statuspage serves them to scrapers).
+        urls = [incident.get_absolute_url(), reverse("api_incident", args=[incident.public_id])]
+        if incident.is_maintenance:
+            urls.append(reverse("api_scheduled_maintenance", args=[incident.public_id]))
         if incident.status not in CLOSED_STATUSES or incident.resolved_at is None:
-            yield SitePath(url)  # its duration grows: rendered every time
+            yield from (SitePath(url) for url in urls)  # its duration grows: every time
             continue
         facts = f"{incident.updated_at}/{incident.posts}/{incident.posts_changed}/{shared}"
-        yield SitePath(url, hashlib.sha256(facts.encode()).hexdigest()[:16])
+        version = hashlib.sha256(facts.encode()).hexdigest()[:16]
+        yield from (SitePath(url, version) for url in urls)

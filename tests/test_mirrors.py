@@ -67,6 +67,7 @@ def test_a_directory_mirror_holds_the_whole_public_site(site, tmp_path, settings
         "api/v2/openapi.json",
         "api/v2/summary.json",
         "api/v2/incidents.json",
+        *(f"api/v2/incidents/{i.public_id}.json" for i in [*site["closed"], site["open"]]),
         "api/v2/scheduled-maintenances/upcoming.json",
         "favicon.ico",
         "mirror.json",
@@ -84,6 +85,20 @@ def test_a_directory_mirror_holds_the_whole_public_site(site, tmp_path, settings
     assert manifest["objects"]["index.html"]["content_type"].startswith("text/html")
 
 
+# Every API document carries the page's last change (page.updated_at).
+CHANGED_BY_A_POST = [
+    "summary.json",
+    "status.json",
+    "components.json",
+    "incidents.json",
+    "incidents/unresolved.json",
+    "scheduled-maintenances.json",
+    "scheduled-maintenances/upcoming.json",
+    "scheduled-maintenances/active.json",
+    "uptime.json",
+]
+
+
 def test_a_post_writes_only_what_changed(site, tmp_path):
     url = mirror_url(tmp_path)
     first = publish(url)
@@ -93,8 +108,11 @@ def test_a_post_writes_only_what_changed(site, tmp_path):
     after = (tmp_path / "site").resolve()
     assert len(first.written) == first.objects > 20
     page = f"incidents/{site['open'].public_id}/index.html"
-    assert {"index.html", page, "history.rss", "api/v2/summary.json"} <= set(second.written)
-    assert len(second.written) < 15, second.written
+    # Exactly what shows the new post, or the page's last change: no more.
+    api = [f"api/v2/{name}" for name in CHANGED_BY_A_POST]
+    document = f"api/v2/incidents/{site['open'].public_id}.json"
+    expected = {"index.html", "history/index.html", page, "history.rss", "history.atom"}
+    assert set(second.written) == expected | {document, *api}
     old = f"incidents/{site['closed'][0].public_id}/index.html"
     assert old not in second.written
     assert os.stat(before / old).st_ino == os.stat(after / old).st_ino  # linked, not copied
@@ -106,11 +124,11 @@ def test_a_closed_incident_is_not_rendered_again_until_it_changes(site, tmp_path
     publish(url)
     target = targets.parse(url)
     snapshot = mirrors.site.snapshot([target.read()], full=False)
-    assert snapshot.carried == 3  # the closed incidents' pages
+    assert snapshot.carried == 6  # the closed incidents' pages and API documents
     closed = site["closed"][0]
     services.incident_edit(incident=closed, title="Old trouble, renamed")
     snapshot = mirrors.site.snapshot([target.read()], full=False)
-    assert snapshot.carried == 2
+    assert snapshot.carried == 4
     assert "renamed" in snapshot.objects[f"incidents/{closed.public_id}/index.html"].body.decode()
 
 

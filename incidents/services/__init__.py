@@ -19,7 +19,13 @@ from .components import (
     group_delete,
     group_save,
 )
-from .imports import component_import, group_import, incident_import, update_import
+from .imports import (
+    ImportedChange,
+    component_import,
+    group_import,
+    incident_import,
+    update_import,
+)
 from .incidents import incident_delete, incident_edit, incident_open
 from .journal import journal_post, journal_replay_due
 from .maintenances import maintenances_transition_due
@@ -33,6 +39,7 @@ from .updates import (
 
 __all__ = [
     "BACKDATED_AFTER",
+    "ImportedChange",
     "component_delete",
     "component_import",
     "component_save",

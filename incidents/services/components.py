@@ -17,7 +17,10 @@ def component_save(*, component: Component, actor=None) -> Component:
             component.save()
             if old_status is not None and old_status != component.status:
                 ComponentStatusChange.objects.create(
-                    component=component, old_status=old_status, new_status=component.status
+                    component=component,
+                    component_name=component.full_name,
+                    old_status=old_status,
+                    new_status=component.status,
                 )
     return component
 

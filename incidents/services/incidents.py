@@ -42,7 +42,7 @@ def incident_open(
     """Open an incident or schedule a maintenance, with its first update. `public_id`:
     one chosen ahead (a post from the break-glass journal, whose address was printed)."""
     if impact is None:
-        impact = Impact.NONE if kind == IncidentKind.MAINTENANCE else Impact.MINOR
+        impact = Impact.MAINTENANCE if kind == IncidentKind.MAINTENANCE else Impact.MINOR
     published_at = published_at or timezone.now()
     incident = Incident(
         title=title.strip(),

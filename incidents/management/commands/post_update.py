@@ -79,7 +79,11 @@ class Command(BaseCommand):
         target.add_argument("--title", help="Open a new incident with this title.")
         target.add_argument("--incident", metavar="ID", help="Public id of the incident to update.")
         parser.add_argument("--status", required=True, help="e.g. investigating, resolved.")
-        parser.add_argument("--impact", help="none, minor, major or critical.")
+        parser.add_argument(
+            "--impact",
+            help="none, minor, major or critical; a maintenance may also be maintenance, "
+            "its usual impact.",
+        )
         parser.add_argument(
             "--kind", default=IncidentKind.INCIDENT, help="incident or maintenance."
         )
