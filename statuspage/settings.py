@@ -234,6 +234,13 @@ else:
 MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _mailer_options}}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"status@{_site.hostname}")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# DKIM: followers' mail is signed when a private key is given (PEM, RSA); the public key
+# goes in DNS at <selector>._domainkey.<domain>.
+DKIM_PRIVATE_KEY_FILE = env.str("DKIM_PRIVATE_KEY_FILE", default="")
+DKIM_SELECTOR = env.str("DKIM_SELECTOR", default="statuspage")
+DKIM_DOMAIN = env.str("DKIM_DOMAIN", default=DEFAULT_FROM_EMAIL.rpartition("@")[2])
+if DKIM_PRIVATE_KEY_FILE and not Path(DKIM_PRIVATE_KEY_FILE).is_file():
+    raise ImproperlyConfigured(f"DKIM_PRIVATE_KEY_FILE={DKIM_PRIVATE_KEY_FILE!r} is not a file.")
 
 # Background work: Django's tasks framework. The database backend needs no other
 # service; TASK_BACKEND can name another backend (e.g. a Redis-backed one).
