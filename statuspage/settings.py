@@ -267,6 +267,17 @@ DELIVERY_LEASE = datetime.timedelta(seconds=env.int("DELIVERY_LEASE_SECONDS", de
 # Seconds between the worker's looks for mail due (retries, work of a crashed worker).
 DELIVERY_KICK_SECONDS = env.int("DELIVERY_KICK_SECONDS", default=10)
 DELIVERY_BATCH_SIZE = 50
+# Webhooks and chat: calls at once per worker, and to any one host.
+WEBHOOK_CONCURRENCY = env.int("WEBHOOK_CONCURRENCY", default=100)
+WEBHOOK_PER_HOST = env.int("WEBHOOK_PER_HOST", default=20)
+# Loopback and private addresses may be called (tests, an intranet); link-local and
+# cloud metadata addresses never are.
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
+# A follower's URL failing every call for this long is no longer called (its contact
+# address is told).
+WEBHOOK_DISABLE_AFTER = datetime.timedelta(hours=env.float("WEBHOOK_DISABLE_HOURS", default=24))
+# Soft bounces in a row (no delivery between) that suppress an address like a hard one.
+SOFT_BOUNCE_LIMIT = env.int("SOFT_BOUNCE_LIMIT", default=3)
 DELIVERY_TASK_SECONDS = 60
 DELIVERY_PARALLEL_TASKS = 2
 # Sign-up limits: per client address and per email address, per hour.

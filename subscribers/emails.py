@@ -191,8 +191,28 @@ def confirmation_mail(subscriber) -> OutgoingMail:
         "confirm_url": settings.SITE_URL
         + reverse("subscribers:confirm", args=[confirm_token(subscriber)]),
         "manage_url": url,
+        "webhook_url": subscriber.url,
     }
-    subject, text, html = build_email("confirm", context)
+    return _single_mail("confirm", context, subscriber, url)
+
+
+def disabled_notice_mail(subscriber) -> OutgoingMail:
+    """To a URL's contact: the URL kept failing and is no longer called."""
+    url = manage_url(subscriber)
+    last = subscriber.deliveries.exclude(last_error="").order_by("-last_attempt_at").first()
+    context = {
+        "page_name": settings.STATUS_PAGE_NAME,
+        "kind": subscriber.get_kind_display(),
+        "url": subscriber.url,
+        "hours": f"{settings.WEBHOOK_DISABLE_AFTER.total_seconds() / 3600:g}",
+        "last_error": last.last_error if last else "",
+        "manage_url": url,
+    }
+    return _single_mail("disabled", context, subscriber, url)
+
+
+def _single_mail(name, context, subscriber, url) -> OutgoingMail:
+    subject, text, html = build_email(name, context)
     to = envelope_address(subscriber.email)
     headers = _list_headers(url) | {"Message-ID": email.utils.make_msgid(domain=_domain())}
     data = compose(subject=subject, text=text, html=html, to=to, headers=headers)
@@ -215,6 +235,8 @@ class MailBuilder:
     def _unsigned(self, delivery: Delivery) -> OutgoingMail:
         if delivery.kind == DeliveryKind.CONFIRMATION:
             return confirmation_mail(delivery.subscriber)
+        if delivery.kind == DeliveryKind.DISABLED_NOTICE:
+            return disabled_notice_mail(delivery.subscriber)
         notification_id = delivery.notification_id
         if notification_id not in self._posts:
             self._posts[notification_id] = PostMail(delivery.notification.update)

@@ -26,9 +26,9 @@ from django.core.mail import mailers
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.tasks import task
 
-from worker.runner import process_name
+from worker import runner
 
-from . import deliveries
+from . import deliveries, suppression
 from .emails import MailBuilder
 from .models import Delivery
 
@@ -40,7 +40,9 @@ class TemporaryFailure(Exception):
 
 
 class PermanentFailure(Exception):
-    pass
+    def __init__(self, text, stage=""):
+        super().__init__(text)
+        self.stage = stage
 
 
 class ClaimLost(Exception):
@@ -51,7 +53,7 @@ def _failure(code, response, stage):
     if isinstance(response, bytes):
         response = response.decode(errors="replace")
     text = f"{stage}: {code} {response}"
-    return PermanentFailure(text) if 500 <= code < 600 else TemporaryFailure(text)
+    return PermanentFailure(text, stage) if 500 <= code < 600 else TemporaryFailure(text)
 
 
 class CommittingSMTPBackend(SMTPBackend):
@@ -148,11 +150,17 @@ def send_due(*, seconds: float | None = None) -> tuple[int, bool]:
     than time, or a server refusing everything: then the rest waits for a retry).
     """
     deadline = time.monotonic() + (seconds or settings.DELIVERY_TASK_SECONDS)
-    worker_id, transport, builder = process_name(), open_transport(), MailBuilder()
+    worker_id, transport, builder = runner.current_worker_id(), open_transport(), MailBuilder()
+    if not runner.in_worker():
+        runner.heartbeat(worker_id)  # claims of a sender with no heartbeat are given back
     sent = refused_in_a_row = 0
+    last_beat = time.monotonic()
     _sending.set()
     try:
         while time.monotonic() < deadline:
+            if not runner.in_worker() and time.monotonic() - last_beat > 1:
+                runner.heartbeat(worker_id)
+                last_beat = time.monotonic()
             batch = deliveries.deliveries_claim(
                 worker_id=worker_id, limit=settings.DELIVERY_BATCH_SIZE
             )
@@ -191,6 +199,11 @@ def _send_one(transport, builder, delivery: Delivery, worker_id) -> bool | None:
         permanent = not isinstance(error, TemporaryFailure)  # ValueError: a bad address
         logger.warning("Delivery %s to %s failed: %s", delivery.pk, delivery.subscriber, error)
         deliveries.delivery_mark_failed(delivery=delivery, error=str(error), permanent=permanent)
+        if getattr(error, "stage", "") == "RCPT TO" and delivery.subscriber.is_email:
+            # The server says the mailbox does not exist (5xx): a hard bounce.
+            suppression.address_bounced(
+                address=delivery.subscriber.email, hard=True, reason=str(error)
+            )
         return False
     return True
 
@@ -204,12 +217,10 @@ def deliver() -> int:
     return sent
 
 
-def deliveries_kick() -> int:
-    """Recover stale work and queue a sending task for due mail (periodic job).
+def deliveries_kick() -> None:
+    """Queue a sending task for due mail (periodic job).
 
     This is how retries happen: a refused mail is due again after its backoff.
     """
-    recovered = deliveries.deliveries_recover_stale()
     if not is_sending() and Delivery.objects.due().exists():
         deliver.enqueue()
-    return recovered

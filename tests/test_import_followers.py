@@ -116,12 +116,12 @@ def test_the_admin_shows_per_post_mail_counts(operator_client, db):
     from .conftest import open_incident
 
     update = open_incident()
-    notification = update.notification
+    notification = update.notifications.get()
     for n, state in enumerate(["sent", "sent", "pending", "failed"]):
         Delivery.objects.create(
             notification=notification,
             subscriber=follower(f"f{n}@example.org"),
-            kind=DeliveryKind.POST,
+            kind=DeliveryKind.NOTIFICATION,
             state=state,
         )
     html = operator_client.get(
