@@ -25,9 +25,9 @@ def subscriber_suppress(*, subscriber: Subscriber, reason: str) -> bool:
         if not fresh.update(suppressed_at=now, suppressed_reason=reason[:300]):
             return False
         subscriber.refresh_from_db()
-        subscriber.deliveries.filter(state=DeliveryState.PENDING).update(
-            state=DeliveryState.FAILED, last_error=f"follower suppressed: {reason}"[:2000]
-        )
+        pending = subscriber.deliveries.filter(state=DeliveryState.PENDING)
+        pending.filter(last_error="").update(last_error=f"follower suppressed: {reason}"[:2000])
+        pending.update(state=DeliveryState.FAILED)  # keeping the last error they had
         if not subscriber.is_email and subscriber.email and subscriber.is_confirmed:
             Delivery.objects.create(subscriber=subscriber, kind=DeliveryKind.DISABLED_NOTICE)
     return True

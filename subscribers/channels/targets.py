@@ -32,13 +32,13 @@ def address_refusal(address: str, *, allow_private: bool | None = None) -> str |
         allow_private = settings.WEBHOOK_ALLOW_PRIVATE_TARGETS
     if ip in METADATA or ip.is_link_local or ip.is_multicast or ip.is_unspecified:
         return f"{ip} is a link-local, metadata, multicast or unspecified address"
-    if ip.is_reserved:
-        return f"{ip} is a reserved address"
     if ip.is_global:
         return None
-    if allow_private and (ip.is_loopback or ip.is_private or ip in SHARED):
-        return None
-    return f"{ip} is a loopback or private address (WEBHOOK_ALLOW_PRIVATE_TARGETS is off)"
+    if ip.is_loopback or ip.is_private or ip in SHARED:
+        if allow_private:
+            return None
+        return f"{ip} is a loopback or private address (WEBHOOK_ALLOW_PRIVATE_TARGETS is off)"
+    return f"{ip} is a reserved address"
 
 
 async def resolve_checked(host: str, port: int) -> str:
