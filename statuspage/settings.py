@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_tasks_db",
+    "anymail",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -231,6 +232,20 @@ elif _email_backend.endswith("filebased.EmailBackend"):
     _mailer_options = {"file_path": "/" + _email["EMAIL_FILE_PATH"].lstrip("/")}
 else:
     _mailer_options = {}
+# An email service provider instead (django-anymail): EMAIL_PROVIDER=postmark,
+# amazon_ses, mailgun, sendgrid, … with its settings as ANYMAIL_<NAME> (ANYMAIL_
+# POSTMARK_SERVER_TOKEN, ANYMAIL_MAILGUN_API_KEY, …). Its bounce and complaint webhook
+# is /anymail/<provider>/tracking/, with ANYMAIL_WEBHOOK_SECRET=user:password in the URL.
+EMAIL_PROVIDER = env.str("EMAIL_PROVIDER", default="")
+if EMAIL_PROVIDER:
+    if not re.fullmatch(r"[a-z_]{2,40}", EMAIL_PROVIDER):
+        raise ImproperlyConfigured(f"EMAIL_PROVIDER {EMAIL_PROVIDER!r} is not a provider name.")
+    _email_backend, _mailer_options = f"anymail.backends.{EMAIL_PROVIDER}.EmailBackend", {}
+ANYMAIL = {
+    name.removeprefix("ANYMAIL_"): env.str(name)
+    for name in sorted(set(env.ENVIRON) | {n.removesuffix("_FILE") for n in env.ENVIRON})
+    if name.startswith("ANYMAIL_") and name != "ANYMAIL_"
+}
 MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _mailer_options}}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"status@{_site.hostname}")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

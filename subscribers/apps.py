@@ -9,6 +9,8 @@ class SubscribersConfig(AppConfig):
 
     def ready(self):
         import health
+        from anymail.signals import tracking
+
         from incidents.signals import component_status_changed, update_went_live
         from public_store import outage, warming
         from worker import jobs
@@ -21,6 +23,7 @@ class SubscribersConfig(AppConfig):
             receivers.tell_the_component_status, dispatch_uid="tell_the_component_status"
         )
         # Work a lost task left behind, retries, and the expiry of unconfirmed sign-ups.
+        tracking.connect(receivers.record_mail_event, dispatch_uid="record_mail_event")
         jobs.register(services.sign_ups_process_due, every=10)
         jobs.register(services.notifications_fan_out_due, every=10)
         jobs.register(sending.deliveries_kick, every=settings.DELIVERY_KICK_SECONDS)

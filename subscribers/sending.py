@@ -22,7 +22,7 @@ import threading
 import time
 
 from django.conf import settings
-from django.core.mail import mailers
+from django.core.mail import EmailMultiAlternatives, mailers
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.tasks import task
 
@@ -128,10 +128,46 @@ class BackendTransport:
         self.backend.close()
 
 
+class ProviderTransport(BackendTransport):
+    """An email service provider's API (django-anymail): the mail as Django's message
+    (its parts and our headers); the provider writes the MIME and signs it. Exactly once
+    is the provider's promise here: a mail it accepted is recorded as sent."""
+
+    def send_committed(self, mail, commit):
+        from anymail.exceptions import AnymailError, AnymailRecipientsRefused
+
+        try:
+            self.backend.send_messages([_django_message(mail)])
+        except AnymailRecipientsRefused as error:
+            raise PermanentFailure(f"refused by the provider: {error}", "RCPT TO") from error
+        except (AnymailError, OSError) as error:
+            raise TemporaryFailure(f"{type(error).__name__}: {error}") from error
+        commit()
+
+
+_PASSED_HEADERS = ("Message-ID", "In-Reply-To", "References", "List-Id", "List-Unsubscribe")
+_PASSED_HEADERS += ("List-Unsubscribe-Post", "Auto-Submitted")
+
+
+def _django_message(mail):
+    parsed = mail.message()
+    message = EmailMultiAlternatives(
+        subject=str(parsed["Subject"]),
+        body=parsed.get_body(("plain",)).get_content(),
+        from_email=str(parsed["From"]),
+        to=[mail.recipient],
+        headers={name: str(parsed[name]) for name in _PASSED_HEADERS if parsed[name]},
+    )
+    message.attach_alternative(parsed.get_body(("html",)).get_content(), "text/html")
+    return message
+
+
 def open_transport():
     config = settings.MAILERS["default"]
     if config["BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
         return CommittingSMTPBackend(alias="default", **config.get("OPTIONS", {}))
+    if config["BACKEND"].startswith("anymail."):
+        return ProviderTransport(mailers.default)
     return BackendTransport(mailers.default)
 
 
