@@ -21,9 +21,9 @@ SECRET = "anymail:s3cret-webhook-password"
 
 
 @pytest.fixture
-def provider(settings):
-    settings.MAILERS = {"default": {"BACKEND": "anymail.backends.test.EmailBackend"}}
+def email_provider(settings):
     settings.ANYMAIL = {"WEBHOOK_SECRET": SECRET, "MAILGUN_WEBHOOK_SIGNING_KEY": "key-mailgun"}
+    settings.MAILERS = {"default": {"BACKEND": "anymail.backends.test.EmailBackend"}}
 
 
 def post(provider_name, payload, auth=SECRET, **headers):
@@ -104,7 +104,7 @@ def mailgun_failed(email, severity="permanent", key="key-mailgun"):
     }
 
 
-def test_mail_goes_through_the_provider_with_our_headers(provider):
+def test_mail_goes_through_the_provider_with_our_headers(email_provider):
     follower("ada@example.org")
     open_incident(title="Cable cut")
     run_tasks()
@@ -117,7 +117,7 @@ def test_mail_goes_through_the_provider_with_our_headers(provider):
     assert Delivery.objects.get().state == DeliveryState.SENT
 
 
-def test_a_postmark_hard_bounce_suppresses_the_follower(provider):
+def test_a_postmark_hard_bounce_suppresses_the_follower(email_provider):
     ada = follower("ada@example.org")
     response = post("postmark", postmark("Bounce", "HardBounce", "ada@example.org"))
     assert response.status_code == 200
@@ -129,14 +129,14 @@ def test_a_postmark_hard_bounce_suppresses_the_follower(provider):
     assert Subscriber.objects.filter(email="ada@example.org").exists()
 
 
-def test_a_postmark_spam_complaint_suppresses_the_follower(provider):
+def test_a_postmark_spam_complaint_suppresses_the_follower(email_provider):
     ada = follower("ada@example.org")
     post("postmark", postmark("SpamComplaint", "SpamComplaint", "ada@example.org"))
     ada.refresh_from_db()
     assert ada.suppressed_reason.startswith("complaint")
 
 
-def test_soft_bounces_suppress_after_three_in_a_row(provider):
+def test_soft_bounces_suppress_after_three_in_a_row(email_provider):
     ada = follower("ada@example.org")
     for n in range(2):
         post("postmark", postmark("Bounce", "SoftBounce", "ada@example.org"))
@@ -147,14 +147,14 @@ def test_soft_bounces_suppress_after_three_in_a_row(provider):
     assert ada.suppressed_at and "3 soft bounces" in ada.suppressed_reason
 
 
-def test_a_mailgun_permanent_failure_suppresses_the_follower(provider):
+def test_a_mailgun_permanent_failure_suppresses_the_follower(email_provider):
     ada = follower("ada@example.org")
     assert post("mailgun", mailgun_failed("ada@example.org"), auth=SECRET).status_code == 200
     ada.refresh_from_db()
     assert ada.suppressed_reason.startswith("hard bounce: Mailgun")
 
 
-def test_a_mailgun_event_with_a_bad_signature_is_refused(provider):
+def test_a_mailgun_event_with_a_bad_signature_is_refused(email_provider):
     ada = follower("ada@example.org")
     response = post("mailgun", mailgun_failed("ada@example.org", key="forged"))
     assert response.status_code == 400
@@ -162,7 +162,7 @@ def test_a_mailgun_event_with_a_bad_signature_is_refused(provider):
     assert ada.suppressed_at is None
 
 
-def test_events_without_the_webhook_password_are_refused(provider):
+def test_events_without_the_webhook_password_are_refused(email_provider):
     ada = follower("ada@example.org")
     payload = postmark("Bounce", "HardBounce", "ada@example.org")
     assert post("postmark", payload, auth=None).status_code == 400

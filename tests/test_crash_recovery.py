@@ -26,13 +26,17 @@ def take_over(smtp_sink, tmp_path, dead):
     """Start a successor; seconds until nothing is held by the dead worker any more."""
     started = time.monotonic()
     second = start_worker(smtp_sink, tmp_path / "worker.log", lease=60)
-    wait_for(
-        lambda: not Delivery.objects.filter(
-            state=DeliveryState.SENDING, claimed_by__in=dead
-        ).exists(),
-        30,
-        "the claims to be given back",
-    )
+    try:
+        wait_for(
+            lambda: not Delivery.objects.filter(
+                state=DeliveryState.SENDING, claimed_by__in=dead
+            ).exists(),
+            30,
+            "the claims to be given back",
+        )
+    except BaseException:
+        stop(second)  # never leave a worker behind to take later tests' tasks
+        raise
     return second, time.monotonic() - started
 
 
