@@ -8,9 +8,9 @@ class SubscribersConfig(AppConfig):
     verbose_name = "Followers"
 
     def ready(self):
-        import health
         from anymail.signals import tracking
 
+        import health
         from incidents.signals import component_status_changed, update_went_live
         from public_store import outage, warming
         from worker import jobs

@@ -9,7 +9,6 @@ import functools
 import logging
 
 from anymail.exceptions import AnymailConfigurationError
-
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.http import Http404
@@ -60,6 +59,7 @@ def subscribe(request):
         email=email,
         components=form.cleaned_data["components"],
         groups=form.cleaned_data["groups"],
+        webhook_url=form.cleaned_data["webhook_url"],
     )
     return redirect("subscribers:thanks")
 

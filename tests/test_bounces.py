@@ -138,7 +138,7 @@ def test_a_postmark_spam_complaint_suppresses_the_follower(email_provider):
 
 def test_soft_bounces_suppress_after_three_in_a_row(email_provider):
     ada = follower("ada@example.org")
-    for n in range(2):
+    for _ in range(2):
         post("postmark", postmark("Bounce", "SoftBounce", "ada@example.org"))
     ada.refresh_from_db()
     assert ada.soft_bounces == 2 and ada.suppressed_at is None

@@ -28,9 +28,11 @@ def take_over(smtp_sink, tmp_path, dead):
     second = start_worker(smtp_sink, tmp_path / "worker.log", lease=60)
     try:
         wait_for(
-            lambda: not Delivery.objects.filter(
-                state=DeliveryState.SENDING, claimed_by__in=dead
-            ).exists(),
+            lambda: (
+                not Delivery.objects.filter(
+                    state=DeliveryState.SENDING, claimed_by__in=dead
+                ).exists()
+            ),
             30,
             "the claims to be given back",
         )
@@ -65,9 +67,7 @@ def test_a_restarted_worker_resumes_mail_claims_within_5_seconds(smtp_sink, tmp_
     assert set(smtp_sink.copies_per_recipient().values()) == {1}
 
 
-def test_a_restarted_worker_resumes_webhook_claims_within_5_seconds(
-    smtp_sink, tmp_path, settings
-):
+def test_a_restarted_worker_resumes_webhook_claims_within_5_seconds(smtp_sink, tmp_path, settings):
     settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
     hanging = HTTPReceiver(delay=8).start()
     try:
