@@ -306,3 +306,30 @@ def test_an_exported_file_imports_as_it_was(tmp_path, operator_client, db):
         "=1+2@example.org",
         "plain@example.org",
     ]
+
+
+def test_rows_of_other_kinds_import_as_active_followers(tmp_path, network):
+    text = (
+        "kind,target,components,email\n"
+        "webhook,https://hooks.example.org/a,Network,ops@example.org\n"
+        "slack,https://hooks.slack.example/T1/B2,,\n"
+        ",ada@example.org,,\n"
+        "email,bob@example.org,Network,\n"
+        "webhook,http://169.254.169.254/,,\n"
+        "pager,https://x.example/,,\n"
+        "slack,https://hooks.slack.example/T1/B2,,\n"
+    )
+    out, err = run_import(tmp_path, text)
+    assert out.strip() == "4 imported, 1 duplicates skipped, 2 invalid skipped"
+    assert "line 6: invalid row 'http://169.254.169.254/'" in err
+    assert "line 7: invalid row" in err and "Unknown kind 'pager'" in err
+    hook = Subscriber.objects.get(kind="webhook")
+    assert hook.is_confirmed and hook.secret.startswith("whsec_")
+    assert hook.email == "ops@example.org" and list(hook.components.all()) == [network]
+    assert Subscriber.objects.get(kind="slack").all_components
+    assert set(Subscriber.objects.filter(kind="email").values_list("email", flat=True)) == {
+        "ada@example.org",
+        "bob@example.org",
+    }
+    out, _ = run_import(tmp_path, text, "--dry-run")
+    assert out.startswith("0 would be imported, 5 duplicates")

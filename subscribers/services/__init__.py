@@ -8,7 +8,12 @@ to.
 """
 
 from ..suppression import subscriber_suppress
-from .channels import follower_key, subscriber_add, subscriber_rotate_secret
+from .channels import (
+    follower_key,
+    subscriber_add,
+    subscriber_rotate_secret,
+    subscribers_import_urls,
+)
 from .followers import (
     followers_changed,
     sign_up_process,
@@ -45,4 +50,5 @@ __all__ = [
     "subscribers_count_known",
     "subscribers_expire_pending",
     "subscribers_import",
+    "subscribers_import_urls",
 ]

@@ -2,7 +2,7 @@
 once, no confirmation; and webhook secrets, rotated with an overlap."""
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -67,3 +67,25 @@ def subscriber_rotate_secret(*, subscriber: Subscriber) -> Subscriber:
         subscriber.secret = new_secret()
         subscriber.save(update_fields=["secret", "previous_secret", "previous_secret_until"])
     return subscriber
+
+
+def subscribers_import_urls(*, followers: Mapping[tuple[str, str], tuple[list[int], str]]) -> int:
+    """Add confirmed followers of URLs, (kind, URL) -> (component ids, contact), in one
+    short transaction; those already following are skipped. Returns how many were new."""
+    added = 0
+    with transaction.atomic():
+        for (kind, url), (component_ids, contact) in followers.items():
+            if Subscriber.objects.filter(kind=kind, url=url).exists():
+                continue
+            subscriber = Subscriber.objects.create(
+                kind=kind,
+                url=url,
+                email=contact,
+                imported=True,
+                all_components=not component_ids,
+                confirmed_at=timezone.now(),
+                secret=new_secret() if kind == SubscriberKind.WEBHOOK else "",
+            )
+            subscriber.components.set(component_ids)
+            added += 1
+    return added

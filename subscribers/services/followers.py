@@ -225,6 +225,10 @@ def _insert_new_followers(rows):
         return {email: pk for pk, email in cursor.fetchall()}
 
 
-def subscribers_count_known(*, emails: Iterable[str]) -> int:
-    """How many of these addresses (in their normal form) are followers already."""
-    return Subscriber.objects.by_email().filter(email__in=list(emails)).count()
+def subscribers_count_known(*, emails: Iterable[str], urls: Iterable[tuple] = ()) -> int:
+    """How many of these addresses (in their normal form) and (kind, URL) pairs are
+    followers already."""
+    known = Subscriber.objects.by_email().filter(email__in=list(emails)).count()
+    for kind, url in urls:
+        known += Subscriber.objects.filter(kind=kind, url=url).exists()
+    return known
