@@ -92,7 +92,7 @@ def test_the_admin_offers_the_same_import_and_an_export(operator_client, network
     export = operator_client.get(reverse("admin:subscribers_export"))
     assert export["Content-Type"] == "text/csv"
     lines = b"".join(export.streaming_content).decode().splitlines()
-    assert lines[0] == "email,state,created_at,components"
+    assert lines[0] == "email,state,created_at,components,kind,target"
     assert sorted(line.split(",")[0] for line in lines[1:]) == [
         "ada@example.org",
         "bob@example.org",
@@ -272,7 +272,7 @@ def test_the_export_hands_a_spreadsheet_no_formula(operator_client, db):
     follower("plain@example.org", components=Component.objects.filter(name__in=names[1:]))
 
     header, *rows = exported_rows(operator_client)
-    assert header == ["email", "state", "created_at", "components"]
+    assert header == ["email", "state", "created_at", "components", "kind", "target"]
     cells = [cell for row in rows for cell in row]
     assert not [cell for cell in cells if cell.startswith(FORMULA_STARTS)]
     assert sorted(row[0] for row in rows) == [
