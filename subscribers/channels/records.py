@@ -109,7 +109,9 @@ def _record_failure(delivery: Delivery, outcome: Outcome, worker_id: str, now):
     expired = now - delivery.created_at > settings.DELIVERY_RETRY_FOR
     give_up = not outcome.temporary or expired
     delay = outcome.retry_after
-    if delay is None:
+    if delay is not None:  # the receiver's word, but not past the retry period
+        delay = min(delay, settings.DELIVERY_RETRY_FOR.total_seconds())
+    else:
         delay = min(30 * 2 ** (attempts - 1), 3600) * random.uniform(0.5, 1.0)  # noqa: S311  # nosec B311
     Delivery.objects.filter(
         pk=delivery.pk, claimed_by=worker_id, state=DeliveryState.SENDING
