@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_tasks_db",
+    "anymail",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -206,6 +207,20 @@ elif _email_backend.endswith("filebased.EmailBackend"):
     _mailer_options = {"file_path": "/" + _email["EMAIL_FILE_PATH"].lstrip("/")}
 else:
     _mailer_options = {}
+# An email service provider instead (django-anymail): EMAIL_PROVIDER=postmark,
+# amazon_ses, mailgun, sendgrid, … with its settings as ANYMAIL_<NAME> (ANYMAIL_
+# POSTMARK_SERVER_TOKEN, ANYMAIL_MAILGUN_API_KEY, …). Its bounce and complaint webhook
+# is /anymail/<provider>/tracking/, with ANYMAIL_WEBHOOK_SECRET=user:password in the URL.
+EMAIL_PROVIDER = env.str("EMAIL_PROVIDER", default="")
+if EMAIL_PROVIDER:
+    if not re.fullmatch(r"[a-z_]{2,40}", EMAIL_PROVIDER):
+        raise ImproperlyConfigured(f"EMAIL_PROVIDER {EMAIL_PROVIDER!r} is not a provider name.")
+    _email_backend, _mailer_options = f"anymail.backends.{EMAIL_PROVIDER}.EmailBackend", {}
+ANYMAIL = {
+    name.removeprefix("ANYMAIL_"): env.str(name)
+    for name in sorted(set(env.ENVIRON) | {n.removesuffix("_FILE") for n in env.ENVIRON})
+    if name.startswith("ANYMAIL_") and name != "ANYMAIL_"
+}
 MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _mailer_options}}
 # status@<SITE_URL's host> when that is a domain; an address (127.0.0.1) or a bare name
 # (localhost) makes no sender mail servers accept, so then a placeholder, and the system
@@ -218,6 +233,13 @@ DEFAULT_FROM_EMAIL = env.str(
     default="status@localhost" if DEFAULT_FROM_EMAIL_IS_PLACEHOLDER else f"status@{_site.hostname}",
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# DKIM: followers' mail is signed when a private key is given (PEM, RSA); the public key
+# goes in DNS at <selector>._domainkey.<domain>.
+DKIM_PRIVATE_KEY_FILE = env.str("DKIM_PRIVATE_KEY_FILE", default="")
+DKIM_SELECTOR = env.str("DKIM_SELECTOR", default="statuspage")
+DKIM_DOMAIN = env.str("DKIM_DOMAIN", default=DEFAULT_FROM_EMAIL.rpartition("@")[2])
+if DKIM_PRIVATE_KEY_FILE and not Path(DKIM_PRIVATE_KEY_FILE).is_file():
+    raise ImproperlyConfigured(f"DKIM_PRIVATE_KEY_FILE={DKIM_PRIVATE_KEY_FILE!r} is not a file.")
 
 # Background work: Django's tasks framework. The database backend needs no other
 # service; TASK_BACKEND can name another backend (e.g. a Redis-backed one).
@@ -244,6 +266,17 @@ DELIVERY_LEASE = datetime.timedelta(seconds=env.int("DELIVERY_LEASE_SECONDS", de
 # Seconds between the worker's looks for mail due (retries, work of a crashed worker).
 DELIVERY_KICK_SECONDS = env.int("DELIVERY_KICK_SECONDS", default=10)
 DELIVERY_BATCH_SIZE = 50
+# Webhooks and chat: calls at once per worker, and to any one host.
+WEBHOOK_CONCURRENCY = env.int("WEBHOOK_CONCURRENCY", default=100)
+WEBHOOK_PER_HOST = env.int("WEBHOOK_PER_HOST", default=20)
+# Loopback and private addresses may be called (tests, an intranet); link-local and
+# cloud metadata addresses never are.
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
+# A follower's URL failing every call for this long is no longer called (its contact
+# address is told).
+WEBHOOK_DISABLE_AFTER = datetime.timedelta(hours=env.float("WEBHOOK_DISABLE_HOURS", default=24))
+# Soft bounces in a row (no delivery between) that suppress an address like a hard one.
+SOFT_BOUNCE_LIMIT = env.int("SOFT_BOUNCE_LIMIT", default=3)
 DELIVERY_TASK_SECONDS = 60
 DELIVERY_PARALLEL_TASKS = 2
 # Sign-up limits: per client address and per email address, per hour.

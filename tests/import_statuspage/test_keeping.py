@@ -238,4 +238,4 @@ def test_importing_mails_nobody_even_posts_statuspage_mailed(
             job()
     run_tasks()
     assert len(smtp_sink.raw) == before
-    assert not IncidentUpdate.objects.filter(notification__isnull=False).exists()
+    assert not IncidentUpdate.objects.filter(notifications__isnull=False).exists()
