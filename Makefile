@@ -6,11 +6,16 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 # The tests' npm tools (the Nu Html Checker); npm ci writes this file last.
 NODE_INSTALLED := node_modules/.package-lock.json
-SECRET_KEY_FILE ?= var/secret_key
+# Local state (the settings' VAR_DIR): the database, the mail outbox, the generated key.
+VAR := $(or $(VAR_DIR),var)
+SECRET_KEY_FILE ?= $(VAR)/secret_key
+# Where a shell in this checkout finds the key and the port (statuspage/settings.py
+# reads it): `manage.py post_update` works with nothing exported.
+LOCAL_ENV := $(VAR)/local.env
 PORT ?= 8000
 export SECRET_KEY_FILE
 
-.PHONY: run test test-quick setup worker web bench audit test-tools clean
+.PHONY: run test test-quick setup local-env worker web bench audit test-tools clean
 
 run: setup
 	$(PY) manage.py seed_demo
@@ -41,8 +46,11 @@ bench: setup
 # Chromium for the browser tests (never a browser a test tool downloads), Java for the
 # Nu Html Checker, npm for vnu.jar. Without root, the tests that need them say so.
 TEST_TOOLS := chromium:chromium java:default-jre-headless npm:npm
+# libical's iTIP check of the calendar, read through Debian's Python (no command to find).
+LIBICAL := /usr/bin/python3 -c 'import gi; gi.require_version("ICalGLib", "3.0")'
 test-tools:
-	@missing=$$(for pair in $(TEST_TOOLS); do command -v $${pair%%:*} >/dev/null || echo $${pair##*:}; done); \
+	@missing=$$(for pair in $(TEST_TOOLS); do command -v $${pair%%:*} >/dev/null || echo $${pair##*:}; done; \
+		$(LIBICAL) 2>/dev/null || echo python3-gi gir1.2-ical-3.0); \
 	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ]; then \
 		echo "Installing $$missing"; apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing fonts-dejavu-core >/dev/null; \
@@ -58,9 +66,14 @@ audit: setup
 	@mkdir -p var && $(PY) -m pip freeze --exclude-editable > var/audited-requirements.txt
 	$(AUDIT_VENV)/bin/pip-audit --disable-pip --no-deps -r var/audited-requirements.txt
 
-setup: $(INSTALLED) $(SECRET_KEY_FILE)
+setup: $(INSTALLED) $(SECRET_KEY_FILE) local-env
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py collectstatic --no-input -v 0
+
+# Written each time: the port may differ from one `make run PORT=…` to the next.
+local-env: $(SECRET_KEY_FILE)
+	@printf '# Written by make: the generated key and the port `make run` serves on.\nSECRET_KEY_FILE=%s\nPORT=%s\n' \
+		"$(abspath $(SECRET_KEY_FILE))" "$(PORT)" > $(LOCAL_ENV)
 
 $(INSTALLED): pyproject.toml
 	@test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)

@@ -225,7 +225,17 @@ class ComponentAdmin(DeletesThroughServices, admin.ModelAdmin):
     list_editable = ["status", "position"]
     list_filter = ["status", "group", "is_hidden"]
     search_fields = ["name", "description"]
-    fields = ["name", "description", "group", "position", "status", "is_hidden", "start_date"]
+    fields = [
+        "name",
+        "description",
+        "group",
+        "position",
+        "status",
+        "is_hidden",
+        "only_show_if_degraded",
+        "showcase",
+        "start_date",
+    ]
 
     def save_model(self, request, obj, form, change):
         services.component_save(component=obj, actor=request.user)

@@ -33,7 +33,17 @@ FIELDS = {
         "is_draft",
         "notify",
     ],
-    Component: ["name", "description", "group", "position", "status", "is_hidden", "start_date"],
+    Component: [
+        "name",
+        "description",
+        "group",
+        "position",
+        "status",
+        "is_hidden",
+        "only_show_if_degraded",
+        "showcase",
+        "start_date",
+    ],
     ComponentGroup: ["name", "description", "position"],
 }
 OBJECT_TYPES = {

@@ -1,12 +1,19 @@
 """The maintenance calendar, /maintenance.ics: upcoming and recent windows (RFC 5545).
 
 Calendar apps subscribe and poll it. Each window is one event with a stable UID, so a
-moved or edited window replaces its event instead of adding another.
+moved or edited window replaces its event instead of adding another. The icalendar
+library writes it (escaping, folding at 75 octets, CRLF).
+
+It has no METHOD: it is a calendar to subscribe to, not an iTIP message (RFC 5546). With
+METHOD:PUBLISH every event would need an ORGANIZER (libical flags each one without),
+and an organizer's address makes calendar apps show the windows as invitations from it,
+with buttons to accept or decline that would mail the page's no-reply address.
 """
 
 import datetime
 from urllib.parse import urlsplit
 
+import icalendar
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils import timezone
@@ -17,44 +24,47 @@ from . import selectors
 from .models import Incident
 
 RECENT = datetime.timedelta(days=30)
-LINE_OCTETS = 75
+
+
+class _Text(icalendar.vText):
+    """A TEXT value (RFC 5545, 3.3.11). icalendar's own escaping turns a backslash before
+    an N into a line break ("DOMAIN\\Network" would read "DOMAIN", "etwork"), so the
+    escaping is done here; the library still folds and writes the lines."""
+
+    def to_ical(self) -> bytes:
+        text = str(self).replace("\r\n", "\n").replace("\r", "\n")
+        for char in ("\\", ";", ","):
+            text = text.replace(char, "\\" + char)
+        return text.replace("\n", "\\n").encode()
 
 
 @public_resource
 def maintenance_calendar(request):
-    maintenances = selectors.maintenance_windows(since=timezone.now() - RECENT)
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:-//{_text(settings.STATUS_PAGE_NAME)}//Status page//EN",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{_text(settings.STATUS_PAGE_NAME)}: maintenance",
-    ]
-    for maintenance in maintenances:
-        lines.extend(_event(maintenance))
-    lines.append("END:VCALENDAR")
-    body = "".join(_fold(line) + "\r\n" for line in lines)
-    return HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    calendar = icalendar.Calendar()
+    calendar.add("version", "2.0")
+    calendar.add("prodid", _Text(f"-//{settings.STATUS_PAGE_NAME}//Status page//EN"))
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", _Text(f"{settings.STATUS_PAGE_NAME}: maintenance"))
+    for maintenance in selectors.maintenance_windows(since=timezone.now() - RECENT):
+        calendar.add_component(_event(maintenance))
+    return HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
 
 
-def _event(maintenance: Incident) -> list[str]:
+def _event(maintenance: Incident) -> icalendar.Event:
     url = settings.SITE_URL + maintenance.get_absolute_url()
+    event = icalendar.Event()
+    event.add("uid", f"{maintenance.public_id}@{urlsplit(settings.SITE_URL).hostname}")
     # DTSTAMP is the last change, not "now": the same state must give the same bytes.
-    return [
-        "BEGIN:VEVENT",
-        f"UID:{maintenance.public_id}@{urlsplit(settings.SITE_URL).hostname}",
-        f"DTSTAMP:{_utc(maintenance.updated_at)}",
-        f"LAST-MODIFIED:{_utc(maintenance.updated_at)}",
-        f"DTSTART:{_utc(maintenance.scheduled_for)}",
-        f"DTEND:{_utc(maintenance.scheduled_until)}",
-        f"SUMMARY:{_text(maintenance.title)}",
-        f"DESCRIPTION:{_text(_description(maintenance, url))}",
-        f"URL:{url}",
-        "STATUS:CONFIRMED",
-        "TRANSP:OPAQUE",
-        "END:VEVENT",
-    ]
+    event.add("dtstamp", _utc(maintenance.updated_at))
+    event.add("last-modified", _utc(maintenance.updated_at))
+    event.add("dtstart", _utc(maintenance.scheduled_for))
+    event.add("dtend", _utc(maintenance.scheduled_until))
+    event.add("summary", _Text(maintenance.title))
+    event.add("description", _Text(_description(maintenance, url)))
+    event.add("url", url)
+    event.add("status", "CONFIRMED")
+    event.add("transp", "OPAQUE")
+    return event
 
 
 def _description(maintenance: Incident, url: str) -> str:
@@ -71,28 +81,6 @@ def _description(maintenance: Incident, url: str) -> str:
     return "\n\n".join(part for part in parts if part)
 
 
-def _utc(value: datetime.datetime) -> str:
-    return value.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _text(value: str) -> str:
-    """Escape a TEXT value (RFC 5545, 3.3.11)."""
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    for char in ("\\", ";", ","):
-        value = value.replace(char, "\\" + char)
-    return value.replace("\n", "\\n")
-
-
-def _fold(line: str) -> str:
-    """Fold a content line at 75 octets, never inside a UTF-8 character (RFC 5545, 3.1)."""
-    parts, current, size, limit = [], [], 0, LINE_OCTETS
-    for char in line:
-        octets = len(char.encode())
-        if size + octets > limit:
-            parts.append("".join(current))
-            # A continuation line starts with a space, which counts.
-            current, size, limit = [], 0, LINE_OCTETS - 1
-        current.append(char)
-        size += octets
-    parts.append("".join(current))
-    return "\r\n ".join(parts)
+def _utc(value: datetime.datetime) -> datetime.datetime:
+    # Written as UTC ("…Z"), which needs no VTIMEZONE; whole seconds, as before.
+    return value.astimezone(datetime.UTC).replace(microsecond=0)

@@ -64,7 +64,9 @@ class HistoryFeed(Feed):
         return settings.SITE_URL + update.get_absolute_url()
 
     def item_description(self, update):
-        return update.body_html
+        # A post without a message has no <description> or <summary>: an empty one
+        # reads as a blank entry (its headline is already the title).
+        return update.body_html if update.body_html.strip() else None
 
     def item_pubdate(self, update):
         return update.published_at

@@ -98,7 +98,13 @@ class IncidentOpenForm(UpdateForm):
 
     title = forms.CharField(max_length=200)
     kind = forms.ChoiceField(choices=IncidentKind.choices, initial=IncidentKind.INCIDENT)
-    impact = forms.ChoiceField(choices=Impact.choices, initial=Impact.MINOR)
+    impact = forms.ChoiceField(
+        choices=[
+            ("", "Usual: minor for an incident, maintenance for a maintenance"),
+            *Impact.choices,
+        ],
+        required=False,
+    )
     scheduled_for = forms.DateTimeField(
         required=False, widget=DateTimeLocalInput(), help_text="Maintenance only."
     )
@@ -126,7 +132,7 @@ class IncidentOpenForm(UpdateForm):
         return super().service_arguments() | {
             "title": data["title"],
             "kind": data["kind"],
-            "impact": data["impact"],
+            "impact": data["impact"] or None,
             "scheduled_for": data["scheduled_for"],
             "scheduled_until": data["scheduled_until"],
             "auto_transition": data["auto_transition"],

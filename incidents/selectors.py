@@ -32,6 +32,8 @@ from .rollup import PageStatus
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 # A maintenance is "newer" when its window is later.
 MAINTENANCE_ORDER = ["-scheduled_for", "-id"]
+# Maintenances still ahead or under way: the soonest first, as Statuspage lists them.
+SOONEST_FIRST = ["scheduled_for", "id"]
 # How many of the latest incidents' pages the store renders ahead.
 WARMED_INCIDENTS = 20
 # What "Past incidents" shows of an incident, beside its posts.
@@ -41,6 +43,12 @@ PAST_INCIDENT_FIELDS = ["public_id", "title", "kind", "impact", "started_at", "s
 def public_components() -> list[Component]:
     """The components the public sees, with their groups, in the models' order."""
     return list(Component.objects.public().select_related("group"))
+
+
+def listed_on_page(components: list[Component]) -> list[Component]:
+    """The components the page lists now: all but those shown only while degraded
+    (Statuspage's only_show_if_degraded) that are operational. The API lists them all."""
+    return [component for component in components if component.is_listed]
 
 
 def public_groups():
@@ -78,7 +86,7 @@ def with_public_details(incidents, *, components=True, changes=True):
     if changes:
         public_changes = ComponentStatusChange.objects.filter(
             component__in=Component.objects.public()
-        ).select_related("component")
+        ).select_related("component__group")
         updates = updates.prefetch_related(
             Prefetch("component_changes", queryset=public_changes, to_attr="public_changes")
         )
@@ -110,8 +118,8 @@ def timeline():
 
 def open_incidents():
     """Incidents and maintenances not closed: incidents first (newest first), then
-    maintenances by their window."""
-    return Incident.objects.public().open().order_by("kind", "scheduled_for", "-started_at")
+    maintenances, the soonest window first."""
+    return Incident.objects.public().open().order_by("kind", *SOONEST_FIRST, "-started_at")
 
 
 def incidents_and_maintenances():
@@ -130,11 +138,11 @@ def maintenances():
 
 
 def upcoming_maintenances():
-    return maintenances().filter(status=IncidentStatus.SCHEDULED)
+    return maintenances().filter(status=IncidentStatus.SCHEDULED).order_by(*SOONEST_FIRST)
 
 
 def active_maintenances():
-    return maintenances().filter(status__in=ACTIVE_MAINTENANCE_STATUSES)
+    return maintenances().filter(status__in=ACTIVE_MAINTENANCE_STATUSES).order_by(*SOONEST_FIRST)
 
 
 def maintenance_windows(since: datetime.datetime):
@@ -218,11 +226,14 @@ def last_public_change() -> datetime.datetime:
 
 
 def paths_to_warm() -> list[str]:
-    """The public paths worth rendering before anyone asks (for the public store)."""
+    """The public paths worth rendering before anyone asks (for the public store): every
+    page without a parameter, and the pages and API documents of the latest incidents."""
+    latest = list(Incident.objects.public()[:WARMED_INCIDENTS])
     return [
         *(reverse(name) for name in ("home", "history", "feed_rss", "feed_atom")),
         *(reverse(name) for name in ("badge", "maintenance_calendar", "api_docs")),
-        *(reverse(f"api_{endpoint.name}") for endpoint in ENDPOINTS),
-        *(i.get_absolute_url() for i in Incident.objects.public()[:WARMED_INCIDENTS]),
+        *(reverse(f"api_{endpoint.name}") for endpoint in ENDPOINTS if not endpoint.parameter),
+        *(incident.get_absolute_url() for incident in latest),
+        *(reverse("api_incident", args=[incident.public_id]) for incident in latest),
         *(reverse("component_badge", args=[c.public_id]) for c in Component.objects.public()),
     ]

@@ -4,8 +4,14 @@
 public (posted now, or a draft or scheduled post released), after its effects are
 applied: receivers write their own rows (the followers' outbox) in that transaction,
 so they commit, or roll back, with it.
+
+`component_status_changed` is sent with `change=` (a ComponentStatusChange) in the
+transaction that changes a component's current status: directly (the admin, the shell)
+or by an update going live (then `change.update` is that update). Backfilled history
+and imports, which leave the current status alone, send nothing.
 """
 
 from django.dispatch import Signal
 
 update_went_live = Signal()
+component_status_changed = Signal()

@@ -43,7 +43,7 @@ def page_or_404(paginator, request):
 def home(request):
     # The page number first: one past the last costs a count, not the whole page.
     timeline = page_or_404(Paginator(selectors.timeline(), UPDATES_PER_PAGE), request)
-    components = with_uptime(selectors.public_components())
+    components = with_uptime(selectors.listed_on_page(selectors.public_components()))
     pinned = list(selectors.with_public_details(selectors.open_incidents(), changes=False))
     return render(
         request,

@@ -66,6 +66,11 @@ def probe() -> bool:
     return reachable
 
 
+def watch() -> None:
+    """The periodic job: look at the database every few seconds (probe(), quietly)."""
+    probe()
+
+
 def health_check() -> dict:
     if probe():
         return {"ok": True}

@@ -17,6 +17,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import brotli
 from django.conf import settings
@@ -31,6 +32,8 @@ cache = ConnectionProxy(caches, "public")
 
 GENERATION_KEY = "public:generation"
 DATABASE_DOWN_KEY = "public:database-down"
+# The break-glass journal's entries that the public pages show (journal.py keeps it).
+JOURNAL_SHOWN_KEY = "public:journal-shown"
 # How long a failed database access counts as "down" before someone tries again.
 DATABASE_DOWN_FOR = 15
 ENTRY_PREFIX = "public:page:"
@@ -74,15 +77,25 @@ def mark_database_up():
     cache.delete(DATABASE_DOWN_KEY)
 
 
-def state():
-    """The current generation, and whether the database is known to be down."""
-    values = cache.get_many([GENERATION_KEY, DATABASE_DOWN_KEY])
+class State(NamedTuple):
+    generation: str
+    database_down: bool
+    journal: list  # the journal entries the pages show (as journal.py stored them)
+
+
+def state() -> State:
+    """The current generation, whether the database is known to be down, and the posts
+    waiting in the break-glass journal: one round trip."""
+    values = cache.get_many([GENERATION_KEY, DATABASE_DOWN_KEY, JOURNAL_SHOWN_KEY])
     generation = values.get(GENERATION_KEY)
     if generation is None:
         new = _new_generation()
         cache.add(GENERATION_KEY, new, None)
         generation = cache.get(GENERATION_KEY) or new  # a store that keeps nothing: render
-    return generation, DATABASE_DOWN_KEY in values
+    journal = values.get(JOURNAL_SHOWN_KEY)
+    return State(
+        generation, DATABASE_DOWN_KEY in values, journal if isinstance(journal, list) else []
+    )
 
 
 @dataclass
@@ -103,10 +116,11 @@ class Entry:
         age = time.time() - self.stored_at
         return self.generation == generation and age < settings.PUBLIC_REFRESH_SECONDS
 
-    def etag_of(self, coding, *, stale=False):
-        """The ETag of one coding of the body (or of the body with the out-of-date note):
-        different bytes, a different tag, so no cache mistakes one for another."""
-        suffix = ETAG_SUFFIXES[coding] + (STALE_SUFFIX if stale else "")
+    def etag_of(self, coding, *, stale=False, variant=""):
+        """The ETag of one coding of the body (or of the body with the out-of-date note,
+        or with posts of the journal: a `variant`): different bytes, a different tag, so
+        no cache mistakes one for another."""
+        suffix = ETAG_SUFFIXES[coding] + (STALE_SUFFIX if stale else "") + variant
         return self.etag[:-1] + suffix + '"'
 
     @property

@@ -54,18 +54,19 @@ def warm() -> int:
 
 def _warm_one(path):
     match = resolve(path)
-    response = serving.serve(_internal_request(path), match.func, match.args, match.kwargs)
+    response = serving.serve(internal_request(path), match.func, match.args, match.kwargs)
     return response.status_code == 200
 
 
-def _internal_request(path):
+def internal_request(path, query=""):
+    """A GET for `path` as a visitor of SITE_URL would send it (for rendering ahead)."""
     site = urlsplit(settings.SITE_URL)
     port = site.port or (443 if site.scheme == "https" else 80)
     return WSGIRequest(
         {
             "REQUEST_METHOD": "GET",
             "PATH_INFO": path,
-            "QUERY_STRING": "",
+            "QUERY_STRING": query,
             "SERVER_NAME": site.hostname,
             "SERVER_PORT": str(port),
             "HTTP_HOST": site.netloc,

@@ -12,8 +12,11 @@ class StaffConfig(AppConfig):
         outage.register_message(
             "/admin",
             heading="The admin is unavailable",
-            message="The database cannot be reached, so nothing can be posted or changed "
-            "right now. The public status page keeps serving its last published state.",
+            message="The admin needs the database, which cannot be reached right now. To post "
+            "meanwhile, use the shell on the server: manage.py post_update --incident ID "
+            '--status identified --body "…" (or --title "…" for a new incident). The post is '
+            "on the public status page at once, marked as posted while our systems were "
+            "degraded, and is saved, and mailed to followers, when the database is back.",
         )
 
 

@@ -11,51 +11,15 @@ import zoneinfo
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.http import int_to_base36
-from environ.fileaware_mapping import FileAwareMapping
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-class _StrippedFileAwareMapping(FileAwareMapping):
-    """NAME_FILE=/run/secrets/name (Docker secrets) for any NAME; it wins over NAME."""
-
-    def __getitem__(self, key):
-        try:
-            value = super().__getitem__(key)
-        except OSError as error:
-            raise ImproperlyConfigured(
-                f"{key}_FILE={self.env.get(key + '_FILE')!r} cannot be read: {error.strerror}."
-            ) from error
-        # Secret files usually end with a newline, which is not part of the secret.
-        return value.strip()
-
-
-class _Env(environ.Env):
-    ENVIRON = _StrippedFileAwareMapping()
-
-
-env = _Env()
-if (BASE_DIR / ".env").is_file():
-    env.read_env(BASE_DIR / ".env", overwrite=False)
-
-_BOOLEANS = {"true": True, "1": True, "yes": True, "on": True}
-_BOOLEANS |= {"false": False, "0": False, "no": False, "off": False, "": False}
-
-
-def env_bool(name, default):
-    """A boolean that refuses typos: DEBUG=flase must not quietly mean False."""
-    value = env.str(name, default=str(default)).strip().lower()
-    if value not in _BOOLEANS:
-        raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}.")
-    return _BOOLEANS[value]
-
+from .environment import BASE_DIR, env, env_bool, is_domain, read_local_env
 
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+read_local_env(VAR_DIR / "local.env")
 
 DEBUG = env_bool("DEBUG", default=False)
 
@@ -114,6 +78,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_tasks_db",
+    "anymail",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -195,6 +160,17 @@ PUBLIC_MAX_AGE = env.int("PUBLIC_MAX_AGE", default=2)
 # change: what depends on the time (today's uptime, a window starting) stays this fresh.
 PUBLIC_REFRESH_SECONDS = env.int("PUBLIC_REFRESH_SECONDS", default=60)
 
+# Static mirrors of the public site, published after every change (see the README, "When
+# everything is down"): comma-separated file:///absolute/dir and s3://bucket/prefix targets.
+MIRROR_URLS = [url.strip() for url in env.list("MIRROR_URL", default=[]) if url.strip()]
+for _url in MIRROR_URLS:
+    if not re.match(r"(file:///|s3://[^/?#]+)", _url):
+        raise ImproperlyConfigured(
+            f"MIRROR_URL: {_url!r} is neither file:///absolute/dir nor s3://bucket[/prefix]."
+        )
+# Posts made with `post_update` while the database is unreachable (synced to disk).
+JOURNAL_PATH = VAR_DIR / "journal.jsonl"
+
 # Cache: shared by web processes and the worker (rendered public pages, rate limits).
 # A directory under var/ is shared by all processes of one machine; use Redis
 # (CACHE_URL=redis://host:6379/0) when several machines serve the page.
@@ -232,9 +208,39 @@ elif _email_backend.endswith("filebased.EmailBackend"):
     _mailer_options = {"file_path": "/" + _email["EMAIL_FILE_PATH"].lstrip("/")}
 else:
     _mailer_options = {}
+# An email service provider instead (django-anymail): EMAIL_PROVIDER=postmark,
+# amazon_ses, mailgun, sendgrid, … with its settings as ANYMAIL_<NAME> (ANYMAIL_
+# POSTMARK_SERVER_TOKEN, ANYMAIL_MAILGUN_API_KEY, …). Its bounce and complaint webhook
+# is /anymail/<provider>/tracking/, with ANYMAIL_WEBHOOK_SECRET=user:password in the URL.
+EMAIL_PROVIDER = env.str("EMAIL_PROVIDER", default="")
+if EMAIL_PROVIDER:
+    if not re.fullmatch(r"[a-z_]{2,40}", EMAIL_PROVIDER):
+        raise ImproperlyConfigured(f"EMAIL_PROVIDER {EMAIL_PROVIDER!r} is not a provider name.")
+    _email_backend, _mailer_options = f"anymail.backends.{EMAIL_PROVIDER}.EmailBackend", {}
+ANYMAIL = {
+    name.removeprefix("ANYMAIL_"): env.str(name)
+    for name in sorted(set(env.ENVIRON) | {n.removesuffix("_FILE") for n in env.ENVIRON})
+    if name.startswith("ANYMAIL_") and name != "ANYMAIL_"
+}
 MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _mailer_options}}
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"status@{_site.hostname}")
+# status@<SITE_URL's host> when that is a domain; an address (127.0.0.1) or a bare name
+# (localhost) makes no sender mail servers accept, so then a placeholder, and the system
+# check subscribers.W001 asks for DEFAULT_FROM_EMAIL once mail goes to a real server.
+DEFAULT_FROM_EMAIL_IS_PLACEHOLDER = "DEFAULT_FROM_EMAIL" not in env and not is_domain(
+    _site.hostname
+)
+DEFAULT_FROM_EMAIL = env.str(
+    "DEFAULT_FROM_EMAIL",
+    default="status@localhost" if DEFAULT_FROM_EMAIL_IS_PLACEHOLDER else f"status@{_site.hostname}",
+)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# DKIM: followers' mail is signed when a private key is given (PEM, RSA); the public key
+# goes in DNS at <selector>._domainkey.<domain>.
+DKIM_PRIVATE_KEY_FILE = env.str("DKIM_PRIVATE_KEY_FILE", default="")
+DKIM_SELECTOR = env.str("DKIM_SELECTOR", default="statuspage")
+DKIM_DOMAIN = env.str("DKIM_DOMAIN", default=DEFAULT_FROM_EMAIL.rpartition("@")[2])
+if DKIM_PRIVATE_KEY_FILE and not Path(DKIM_PRIVATE_KEY_FILE).is_file():
+    raise ImproperlyConfigured(f"DKIM_PRIVATE_KEY_FILE={DKIM_PRIVATE_KEY_FILE!r} is not a file.")
 
 # Background work: Django's tasks framework. The database backend needs no other
 # service; TASK_BACKEND can name another backend (e.g. a Redis-backed one).
@@ -261,6 +267,17 @@ DELIVERY_LEASE = datetime.timedelta(seconds=env.int("DELIVERY_LEASE_SECONDS", de
 # Seconds between the worker's looks for mail due (retries, work of a crashed worker).
 DELIVERY_KICK_SECONDS = env.int("DELIVERY_KICK_SECONDS", default=10)
 DELIVERY_BATCH_SIZE = 50
+# Webhooks and chat: calls at once per worker, and to any one host.
+WEBHOOK_CONCURRENCY = env.int("WEBHOOK_CONCURRENCY", default=100)
+WEBHOOK_PER_HOST = env.int("WEBHOOK_PER_HOST", default=20)
+# Loopback and private addresses may be called (tests, an intranet); link-local and
+# cloud metadata addresses never are.
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
+# A follower's URL failing every call for this long is no longer called (its contact
+# address is told).
+WEBHOOK_DISABLE_AFTER = datetime.timedelta(hours=env.float("WEBHOOK_DISABLE_HOURS", default=24))
+# Soft bounces in a row (no delivery between) that suppress an address like a hard one.
+SOFT_BOUNCE_LIMIT = env.int("SOFT_BOUNCE_LIMIT", default=3)
 DELIVERY_TASK_SECONDS = 60
 DELIVERY_PARALLEL_TASKS = 2
 # Sign-up limits: per client address and per email address, per hour.

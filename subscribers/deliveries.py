@@ -1,21 +1,25 @@
 """The delivery engine's bookkeeping: atomic claims, so two workers never send the same
-mail, and what became of each attempt (subscribers.sending does the sending)."""
+mail or make the same call, and what became of each attempt (subscribers.sending sends
+mail, subscribers.channels.sender calls URLs)."""
 
 import datetime
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from .models import Delivery, DeliveryState
+from worker.runner import live_worker_ids
+
+from .models import Channel, Delivery, DeliveryState
 
 
-def deliveries_claim(*, worker_id: str, limit: int) -> list[Delivery]:
+def deliveries_claim(*, worker_id: str, limit: int, channel=Channel.MAIL) -> list[Delivery]:
     """Take up to `limit` due deliveries for this worker (skipping rows others hold)."""
     now = timezone.now()
     with transaction.atomic():
         ids = list(
-            Delivery.objects.due(now)
+            Delivery.objects.due(now, channel)
             .order_by("kind", "next_attempt_at", "id")  # confirmations before posts
             .select_for_update(skip_locked=True)
             .values_list("pk", flat=True)[:limit]
@@ -38,11 +42,12 @@ def delivery_mark_sent(*, delivery: Delivery, worker_id: str) -> bool:
     """
     # Not injectable (bandit B608): the table name comes from the model, values are parameters.
     sql = f"""
-        UPDATE {Delivery._meta.db_table} SET state = %s, sent_at = %s, attempts = attempts + 1
+        UPDATE {Delivery._meta.db_table}
+        SET state = %s, sent_at = %s, last_attempt_at = %s, attempts = attempts + 1
         WHERE id = %s AND claimed_by = %s AND state = %s
     """  # noqa: S608  # nosec B608
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    params = [DeliveryState.SENT, now, delivery.pk, worker_id, DeliveryState.SENDING]
+    params = [DeliveryState.SENT, now, now, delivery.pk, worker_id, DeliveryState.SENDING]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount == 1
@@ -57,6 +62,7 @@ def delivery_mark_failed(*, delivery: Delivery, error: str, permanent: bool) -> 
     Delivery.objects.filter(pk=delivery.pk).update(
         state=DeliveryState.FAILED if give_up else DeliveryState.PENDING,
         attempts=attempts,
+        last_attempt_at=timezone.now(),
         next_attempt_at=timezone.now() + datetime.timedelta(seconds=delay),
         last_error=error[:2000],
         claimed_by="",
@@ -77,22 +83,29 @@ def delivery_release(*, delivery: Delivery, worker_id: str, delay: datetime.time
 
 
 def deliveries_recover_stale() -> int:
-    """Give back deliveries claimed by a worker that died (periodic job).
+    """Give back deliveries claimed by a worker that died (periodic job, every second).
 
-    Safe even if that worker is only slow: it re-checks its claim right before each
-    mail is committed, so a mail is never sent by both.
+    A worker's heartbeat (every second) shows it is alive: a claim of a worker whose
+    heartbeat stopped is given back within seconds, not after the lease. A mail held
+    longer than the lease is given back too (a worker alive but stuck). Safe even if the
+    worker is only slow: it re-checks its claim right before each mail is committed, so
+    a mail is never sent by both (a webhook may be called twice, with the same id).
     """
+    claimed = Delivery.objects.filter(state=DeliveryState.SENDING)
+    holders = set(claimed.values_list("claimed_by", flat=True).distinct())
+    dead = holders - live_worker_ids(holders)
     lease_expired = timezone.now() - settings.DELIVERY_LEASE
-    return Delivery.objects.filter(
-        state=DeliveryState.SENDING, claimed_at__lt=lease_expired
-    ).update(state=DeliveryState.PENDING, claimed_by="", claimed_at=None)
+    stale = claimed.filter(
+        Q(claimed_by__in=dead) | Q(channel=Channel.MAIL, claimed_at__lt=lease_expired)
+    )
+    return stale.update(state=DeliveryState.PENDING, claimed_by="", claimed_at=None)
 
 
 def backlog_report() -> dict:
     """The mail waiting, as /healthz reports it: a backlog means nobody is sending."""
     now = timezone.now()
     oldest = (
-        Delivery.objects.due(now)
+        Delivery.objects.filter(state=DeliveryState.PENDING, next_attempt_at__lte=now)
         .order_by("next_attempt_at")
         .values_list("next_attempt_at", flat=True)
         .first()

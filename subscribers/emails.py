@@ -8,7 +8,6 @@ address, links and message ids go, and personalised by replacing bytes.
 """
 
 import email.message
-import email.policy
 import email.utils
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -21,6 +20,7 @@ from django.utils.encoding import punycode
 
 from .models import Delivery, DeliveryKind
 from .tokens import confirm_token, manage_token
+from .wire import POLICY, dkim_signer, encoded_words
 
 # Placeholders: valid in their headers, and unchanged by 8-bit transfer encoding.
 TO = "recipient@placeholder.invalid"
@@ -45,7 +45,9 @@ class OutgoingMail:
     def recipients(self):
         return [self.recipient]
 
-    def message(self, policy=email.policy.SMTP):
+    def message(self, policy=POLICY):
+        # Django's file and console backends write this message's as_bytes(): with our
+        # policy, the headers come out as they went in.
         return email.message_from_bytes(self.data, policy=policy)
 
 
@@ -71,7 +73,7 @@ def _fits_8bit(text):
 
 
 def compose(*, subject, text, html, to, headers) -> bytes:
-    message = email.message.EmailMessage(policy=email.policy.SMTP)
+    message = email.message.EmailMessage(policy=POLICY)
     message["Subject"] = subject
     message["From"] = email.utils.formataddr(
         (settings.STATUS_PAGE_NAME, settings.DEFAULT_FROM_EMAIL)
@@ -97,15 +99,31 @@ def manage_url(subscriber):
 
 def _list_headers(url):
     # RFC 8058: mail clients offer a one-click "Unsubscribe" that POSTs to this URL.
+    # RFC 2919: List-Id names the list (spam filters frown on List-Unsubscribe without it).
     return {
+        "List-Id": list_id(),
         "List-Unsubscribe": f"<{url}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         "Auto-Submitted": "auto-generated",
     }
 
 
+def list_id():
+    """RFC 2919: the page's name, and an id under its host that stays the same."""
+    name = settings.STATUS_PAGE_NAME
+    if name.isascii():
+        phrase = '"{}"'.format(name.replace("\\", "\\\\").replace('"', '\\"'))
+    else:
+        phrase = encoded_words(name, linesep=" ")
+    return f"{phrase} <followers.{_domain()}>"
+
+
+def _domain():
+    return punycode(urlsplit(settings.SITE_URL).hostname)
+
+
 def _message_id(local_part):
-    return f"<{local_part}@{urlsplit(settings.SITE_URL).hostname}>"
+    return f"<{local_part}@{_domain()}>"
 
 
 class PostMail:
@@ -173,10 +191,31 @@ def confirmation_mail(subscriber) -> OutgoingMail:
         "confirm_url": settings.SITE_URL
         + reverse("subscribers:confirm", args=[confirm_token(subscriber)]),
         "manage_url": url,
+        "webhook_url": subscriber.url,
     }
-    subject, text, html = build_email("confirm", context)
+    return _single_mail("confirm", context, subscriber, url)
+
+
+def disabled_notice_mail(subscriber) -> OutgoingMail:
+    """To a URL's contact: the URL kept failing and is no longer called."""
+    url = manage_url(subscriber)
+    last = subscriber.deliveries.exclude(last_error="").order_by("-last_attempt_at").first()
+    context = {
+        "page_name": settings.STATUS_PAGE_NAME,
+        "kind": subscriber.get_kind_display(),
+        "url": subscriber.url,
+        "hours": f"{settings.WEBHOOK_DISABLE_AFTER.total_seconds() / 3600:g}",
+        "last_error": last.last_error if last else "",
+        "manage_url": url,
+    }
+    return _single_mail("disabled", context, subscriber, url)
+
+
+def _single_mail(name, context, subscriber, url) -> OutgoingMail:
+    subject, text, html = build_email(name, context)
     to = envelope_address(subscriber.email)
-    data = compose(subject=subject, text=text, html=html, to=to, headers=_list_headers(url))
+    headers = _list_headers(url) | {"Message-ID": email.utils.make_msgid(domain=_domain())}
+    data = compose(subject=subject, text=text, html=html, to=to, headers=headers)
     return OutgoingMail(settings.DEFAULT_FROM_EMAIL, to, data)
 
 
@@ -185,10 +224,19 @@ class MailBuilder:
 
     def __init__(self):
         self._posts = {}
+        self._dkim = dkim_signer()
 
     def mail(self, delivery: Delivery) -> OutgoingMail:
+        mail = self._unsigned(delivery)
+        if self._dkim is None:
+            return mail
+        return OutgoingMail(mail.sender, mail.recipient, self._dkim.sign(mail.data))
+
+    def _unsigned(self, delivery: Delivery) -> OutgoingMail:
         if delivery.kind == DeliveryKind.CONFIRMATION:
             return confirmation_mail(delivery.subscriber)
+        if delivery.kind == DeliveryKind.DISABLED_NOTICE:
+            return disabled_notice_mail(delivery.subscriber)
         notification_id = delivery.notification_id
         if notification_id not in self._posts:
             self._posts[notification_id] = PostMail(delivery.notification.update)

@@ -6,6 +6,7 @@ from incidents import selectors
 from incidents.models import Component
 
 from .addresses import MAX_INPUT_LENGTH, normalize_email
+from .channels.targets import MAX_URL_LENGTH, check_url
 
 
 class _IdsField(forms.ModelMultipleChoiceField):
@@ -44,13 +45,19 @@ class ScopeForm(forms.Form):
 
 class SubscribeForm(ScopeForm):
     email = forms.CharField(label="Email address", max_length=MAX_INPUT_LENGTH)
+    # A webhook instead of mail; the address is then its contact.
+    webhook_url = forms.CharField(required=False, label="Webhook URL", max_length=MAX_URL_LENGTH)
     # Honeypot: hidden from people (and screen readers), filled in by naive bots.
     website = forms.CharField(required=False, label="Leave this empty")
 
-    field_order = ["email", "website", "groups", "components"]
+    field_order = ["email", "webhook_url", "website", "groups", "components"]
 
     def clean_email(self):
         return normalize_email(self.cleaned_data["email"])
+
+    def clean_webhook_url(self):
+        url = self.cleaned_data["webhook_url"].strip()
+        return check_url(url) if url else ""
 
     def is_bot(self):
         return bool(self.data.get("website"))

@@ -1,5 +1,7 @@
-"""Importing followers of the old blog from CSV: a header row with `email`, optionally
-`components` (names separated by ";" or ","; empty means everything).
+"""Importing followers from CSV: a header row with `email`, or `kind` and `target`, and
+optionally `components` (names separated by ";" or ","; empty means everything). A row
+of kind `email` (or with no kind) is an address; another kind's target is its URL, and
+its `email`, if any, its contact address. Everyone imported is active at once.
 
 The file is read through once for its shape (a bad file writes nothing), then imported
 in batches, each its own short transaction: a 100,000-row file never holds the write
@@ -52,12 +54,12 @@ def import_followers(text: str, *, dry_run: bool = False) -> ImportReport:
         follower = _follower(row, rows.line_num, components, report)
         if follower is None:
             continue
-        email, component_ids = follower
-        if email in seen:
+        key, value = follower
+        if key in seen:
             report.duplicates += 1
             continue
-        seen.add(email)
-        batch[email] = component_ids
+        seen.add(key)
+        batch[key] = value
         if len(batch) == BATCH_SIZE:
             _import_batch(batch, report, dry_run)
             batch = {}
@@ -78,8 +80,11 @@ def _check_shape(text):
     reader = csv.reader(io.StringIO(text))
     try:
         header = [name.strip().lower() for name in next(reader, [])]
-        if "email" not in header:
-            raise FollowerFileError("The first row must be a header with an 'email' column.")
+        if "email" not in header and not {"kind", "target"} <= set(header):
+            raise FollowerFileError(
+                "The first row must be a header with an 'email' column, "
+                "or 'kind' and 'target' columns."
+            )
         for line, _ in enumerate(reader, start=2):
             if line > MAX_ROWS + 1:
                 raise FollowerFileError(f"More than {MAX_ROWS} rows.")
@@ -88,14 +93,26 @@ def _check_shape(text):
 
 
 def _follower(row, line, components, report):
-    """(address, component ids) of a valid row; None, counted and told, for another."""
+    """(key, (component ids, contact)) of a valid row, the key an address or a (kind,
+    URL) pair; None, counted and told, for another row."""
     try:
         # A file exported from here has spreadsheet-safe cells (subscribers.spreadsheets).
-        email = normalize_email(cell_value(row.get("email") or ""))
+        kind = cell_value(row.get("kind") or "").strip().lower() or "email"
+        email = cell_value(row.get("email") or "")
+        target = cell_value(row.get("target") or "") or (email if kind == "email" else "")
+        key = services.follower_key(kind=kind, target=target)
+        contact = normalize_email(email) if kind != "email" and email.strip() else ""
         names = cell_value(row.get("components") or "").replace(";", ",").split(",")
-        return email, sorted({components[name.strip().lower()] for name in names if name.strip()})
-    except ValidationError:
-        report.problems.append(f"line {line}: invalid address {row.get('email')!r}")
+        ids = sorted({components[name.strip().lower()] for name in names if name.strip()})
+        return (key.get("email") if kind == "email" else (kind, key["url"])), (ids, contact)
+    except ValidationError as error:
+        kind = (row.get("kind") or "email").strip().lower()
+        if kind == "email":
+            shown = row.get("email") or row.get("target")
+            report.problems.append(f"line {line}: invalid address {shown!r}")
+        else:
+            shown = row.get("target")
+            report.problems.append(f"line {line}: invalid row {shown!r} ({error.messages[0]})")
     except KeyError as error:
         report.problems.append(f"line {line}: unknown component {error.args[0]!r}")
     report.invalid += 1
@@ -103,9 +120,13 @@ def _follower(row, line, components, report):
 
 
 def _import_batch(batch, report, dry_run):
+    emails = {key: ids for key, (ids, _) in batch.items() if isinstance(key, str)}
+    urls = {key: value for key, value in batch.items() if not isinstance(key, str)}
     if dry_run:
-        new = len(batch) - services.subscribers_count_known(emails=batch.keys())
+        known = services.subscribers_count_known(emails=emails.keys(), urls=urls.keys())
+        new = len(batch) - known
     else:
-        new = services.subscribers_import(followers=batch)
+        new = services.subscribers_import(followers=emails)
+        new += services.subscribers_import_urls(followers=urls)
     report.imported += new
     report.duplicates += len(batch) - new

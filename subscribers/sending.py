@@ -22,13 +22,13 @@ import threading
 import time
 
 from django.conf import settings
-from django.core.mail import mailers
+from django.core.mail import EmailMultiAlternatives, mailers
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.tasks import task
 
-from worker.runner import process_name
+from worker import runner
 
-from . import deliveries
+from . import deliveries, suppression
 from .emails import MailBuilder
 from .models import Delivery
 
@@ -40,7 +40,9 @@ class TemporaryFailure(Exception):
 
 
 class PermanentFailure(Exception):
-    pass
+    def __init__(self, text, stage=""):
+        super().__init__(text)
+        self.stage = stage
 
 
 class ClaimLost(Exception):
@@ -51,7 +53,7 @@ def _failure(code, response, stage):
     if isinstance(response, bytes):
         response = response.decode(errors="replace")
     text = f"{stage}: {code} {response}"
-    return PermanentFailure(text) if 500 <= code < 600 else TemporaryFailure(text)
+    return PermanentFailure(text, stage) if 500 <= code < 600 else TemporaryFailure(text)
 
 
 class CommittingSMTPBackend(SMTPBackend):
@@ -126,10 +128,46 @@ class BackendTransport:
         self.backend.close()
 
 
+class ProviderTransport(BackendTransport):
+    """An email service provider's API (django-anymail): the mail as Django's message
+    (its parts and our headers); the provider writes the MIME and signs it. Exactly once
+    is the provider's promise here: a mail it accepted is recorded as sent."""
+
+    def send_committed(self, mail, commit):
+        from anymail.exceptions import AnymailError, AnymailRecipientsRefused
+
+        try:
+            self.backend.send_messages([_django_message(mail)])
+        except AnymailRecipientsRefused as error:
+            raise PermanentFailure(f"refused by the provider: {error}", "RCPT TO") from error
+        except (AnymailError, OSError) as error:
+            raise TemporaryFailure(f"{type(error).__name__}: {error}") from error
+        commit()
+
+
+_PASSED_HEADERS = ("Message-ID", "In-Reply-To", "References", "List-Id", "List-Unsubscribe")
+_PASSED_HEADERS += ("List-Unsubscribe-Post", "Auto-Submitted")
+
+
+def _django_message(mail):
+    parsed = mail.message()
+    message = EmailMultiAlternatives(
+        subject=str(parsed["Subject"]),
+        body=parsed.get_body(("plain",)).get_content(),
+        from_email=str(parsed["From"]),
+        to=[mail.recipient],
+        headers={name: str(parsed[name]) for name in _PASSED_HEADERS if parsed[name]},
+    )
+    message.attach_alternative(parsed.get_body(("html",)).get_content(), "text/html")
+    return message
+
+
 def open_transport():
     config = settings.MAILERS["default"]
     if config["BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
         return CommittingSMTPBackend(alias="default", **config.get("OPTIONS", {}))
+    if config["BACKEND"].startswith("anymail."):
+        return ProviderTransport(mailers.default)
     return BackendTransport(mailers.default)
 
 
@@ -148,11 +186,17 @@ def send_due(*, seconds: float | None = None) -> tuple[int, bool]:
     than time, or a server refusing everything: then the rest waits for a retry).
     """
     deadline = time.monotonic() + (seconds or settings.DELIVERY_TASK_SECONDS)
-    worker_id, transport, builder = process_name(), open_transport(), MailBuilder()
+    worker_id, transport, builder = runner.current_worker_id(), open_transport(), MailBuilder()
+    if not runner.in_worker():
+        runner.heartbeat(worker_id)  # claims of a sender with no heartbeat are given back
     sent = refused_in_a_row = 0
+    last_beat = time.monotonic()
     _sending.set()
     try:
         while time.monotonic() < deadline:
+            if not runner.in_worker() and time.monotonic() - last_beat > 1:
+                runner.heartbeat(worker_id)
+                last_beat = time.monotonic()
             batch = deliveries.deliveries_claim(
                 worker_id=worker_id, limit=settings.DELIVERY_BATCH_SIZE
             )
@@ -191,6 +235,11 @@ def _send_one(transport, builder, delivery: Delivery, worker_id) -> bool | None:
         permanent = not isinstance(error, TemporaryFailure)  # ValueError: a bad address
         logger.warning("Delivery %s to %s failed: %s", delivery.pk, delivery.subscriber, error)
         deliveries.delivery_mark_failed(delivery=delivery, error=str(error), permanent=permanent)
+        if getattr(error, "stage", "") == "RCPT TO" and delivery.subscriber.is_email:
+            # The server says the mailbox does not exist (5xx): a hard bounce.
+            suppression.address_bounced(
+                address=delivery.subscriber.email, hard=True, reason=str(error)
+            )
         return False
     return True
 
@@ -204,12 +253,10 @@ def deliver() -> int:
     return sent
 
 
-def deliveries_kick() -> int:
-    """Recover stale work and queue a sending task for due mail (periodic job).
+def deliveries_kick() -> None:
+    """Queue a sending task for due mail (periodic job).
 
     This is how retries happen: a refused mail is due again after its backoff.
     """
-    recovered = deliveries.deliveries_recover_stale()
     if not is_sending() and Delivery.objects.due().exists():
         deliver.enqueue()
-    return recovered

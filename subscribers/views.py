@@ -5,9 +5,13 @@ the one-click unsubscribe POST from mail clients needs no CSRF token.
 """
 
 import contextlib
+import functools
+import logging
 
+from anymail.exceptions import AnymailConfigurationError
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -21,6 +25,8 @@ from .addresses import normalize_email
 from .forms import ScopeForm, SubscribeForm
 from .models import Subscriber
 from .tokens import ExpiredLink, InvalidLink, read_confirm_token, read_manage_token
+
+logger = logging.getLogger(__name__)
 
 
 # The form sits on every (cached) public page, which cannot carry a per-visitor CSRF
@@ -53,8 +59,35 @@ def subscribe(request):
         email=email,
         components=form.cleaned_data["components"],
         groups=form.cleaned_data["groups"],
+        webhook_url=form.cleaned_data["webhook_url"],
     )
     return redirect("subscribers:thanks")
+
+
+def mail_events(request, provider):
+    """The provider's tracking webhook, authenticated as django-anymail does it (basic
+    auth with ANYMAIL_WEBHOOK_SECRET; the provider's signature where it signs). Without
+    a secret nobody may tell us an address bounced: 404."""
+    view = _tracking_views().get(provider)
+    if view is None or not settings.ANYMAIL.get("WEBHOOK_SECRET"):
+        raise Http404("No such mail event endpoint.")
+    try:
+        return view(request)
+    except (AnymailConfigurationError, ImproperlyConfigured) as error:  # a key missing
+        logger.warning("Mail events from %s refused: %s", provider, error)
+        raise Http404("Mail events are not set up for this provider.") from error
+
+
+@functools.cache
+def _tracking_views():
+    import anymail.urls
+
+    suffix = "_tracking_webhook"
+    return {
+        p.name.removesuffix(suffix): p.callback
+        for p in anymail.urls.urlpatterns
+        if p.name and p.name.endswith(suffix)
+    }
 
 
 def thanks(request):

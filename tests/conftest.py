@@ -94,6 +94,13 @@ def _isolated_cache(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _isolated_journal_and_mirrors(settings, tmp_path):
+    # Each test its own break-glass journal file, and no mirror unless it sets one.
+    settings.JOURNAL_PATH = tmp_path / "journal.jsonl"
+    settings.MIRROR_URLS = []
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Log-in tests check many passwords; the production hasher is slow on purpose.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -255,3 +262,28 @@ def two_pages_of_posts(posted):
     for n in range(20):
         services.update_create(incident=posted.incident, status="identified", body=f"Still {n}.")
     return posted
+
+
+@pytest.fixture
+def receiver(settings):
+    """A real HTTP server on loopback that webhooks and chat messages go to."""
+    from .http_receiver import HTTPReceiver
+
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+    server = HTTPReceiver().start()
+    yield server
+    server.stop()
+
+
+def call_due():
+    """Make every due webhook and chat call, with the worker's own sender."""
+    from subscribers.channels.sender import calls_send_due
+
+    return calls_send_due(seconds=5)
+
+
+def channel(kind, url, **kwargs):
+    """A follower of another kind, added as an operator adds one."""
+    from subscribers import services
+
+    return services.subscriber_add(kind=kind, target=url, **kwargs)

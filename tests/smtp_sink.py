@@ -28,6 +28,7 @@ class SMTPSink:
         self.running = False
         # Hooks for tests that act at a precise point of an SMTP transaction.
         self.on_rcpt = self.on_data = None
+        self.rcpt_reply = None  # address -> an SMTP refusal, or None to accept
         self._lock = threading.Lock()
         self.port = free_port()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
@@ -35,6 +36,9 @@ class SMTPSink:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.on_rcpt:
             self.on_rcpt(address)
+        refusal = self.rcpt_reply(address) if self.rcpt_reply else None
+        if refusal:
+            return refusal
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

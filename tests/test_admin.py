@@ -203,3 +203,29 @@ def test_admin_list_of_posts_renders(operator_client):
         reverse("admin:incidents_incidentupdate_changelist")
     ).content.decode()
     assert re.search(r"Network problem: Investigating", html)
+
+
+def test_an_impact_left_blank_is_the_kinds_usual_one(operator_client):
+    window = {"scheduled_for": "2031-01-15T02:00", "scheduled_until": "2031-01-15T04:00"}
+    open_form(operator_client, impact="")
+    open_form(
+        operator_client,
+        title="Upgrade",
+        kind="maintenance",
+        status="scheduled",
+        impact="",
+        **window,
+    )
+    open_form(
+        operator_client,
+        title="Risky",
+        kind="maintenance",
+        status="scheduled",
+        impact="major",
+        **window,
+    )
+    impacts = dict(Incident.objects.values_list("title", "impact"))
+    assert impacts == {"Database slow": "minor", "Upgrade": "maintenance", "Risky": "major"}
+    response = open_form(operator_client, title="Wrong", impact="maintenance")
+    assert response.status_code == 200 and "is the impact of a maintenance" in response.text
+    assert not Incident.objects.filter(title="Wrong").exists()

@@ -345,3 +345,27 @@ def test_a_page_past_the_end_is_not_found(client, page):
     assert response["Access-Control-Allow-Origin"] == "*"
     empty = client.get("/api/v2/incidents.json", {"page": 1})  # the first page always exists
     assert empty.status_code == 200
+
+
+def test_maintenances_ahead_and_under_way_are_listed_soonest_first(client, db):
+    def window(title, start, status="scheduled"):
+        return open_incident(
+            title=title,
+            kind="maintenance",
+            status=status,
+            published_at=ago(days=1),
+            scheduled_for=start,
+            scheduled_until=start + datetime.timedelta(hours=1),
+        ).incident.public_id
+
+    later_one = window("Later", later(days=3))
+    running = window("Running", ago(minutes=10), status="in_progress")
+    soonest = window("Soonest", later(hours=2))
+    middle = window("Middle", later(days=1))
+    summary = api(client, "summary.json")["scheduled_maintenances"]
+    assert ids(summary) == [running, soonest, middle, later_one]
+    upcoming = api(client, "scheduled-maintenances/upcoming.json")["scheduled_maintenances"]
+    assert ids(upcoming) == [soonest, middle, later_one]
+    # The archive stays newest window first, like incidents.json.
+    archive = api(client, "scheduled-maintenances.json")["scheduled_maintenances"]
+    assert ids(archive) == [later_one, middle, soonest, running]

@@ -82,3 +82,14 @@ def test_hidden_components_do_not_change_the_page_badge(client, network):
     hidden = services.component_save(component=Component(name="Internal", is_hidden=True))
     services.component_set_status(component=hidden, status="major_outage")
     assert badge(client, "/badge.svg")[0] == "status: All Systems Operational"
+
+
+def test_every_badge_scales_by_its_view_box(client, network):
+    odd = services.component_save(component=Component(name="Réseau <R&D> " + "é" * 30))
+    for url in ["/badge.svg", *(f"/components/{c.public_id}/badge.svg" for c in (network, odd))]:
+        root = ET.fromstring(client.get(url).content)
+        width, height = root.get("width"), root.get("height")
+        assert root.get("viewBox") == f"0 0 {width} {height}", url
+        # Everything drawn lies inside the box, so any rendered size shows all of it.
+        rects = root.findall(f"{SVG}rect")
+        assert max(float(r.get("x", 0)) + float(r.get("width")) for r in rects) == float(width)

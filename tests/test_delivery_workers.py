@@ -19,12 +19,13 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def start_worker(smtp_sink, log_path):
+def start_worker(smtp_sink, log_path, lease=2):
     env = os.environ | {
         "DATABASE_URL": database_url(),
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp_sink.port}",
         "CACHE_URL": "locmemcache://",
-        "DELIVERY_LEASE_SECONDS": "2",
+        "DELIVERY_LEASE_SECONDS": str(lease),
+        "WEBHOOK_ALLOW_PRIVATE_TARGETS": "true",
         "DELIVERY_KICK_SECONDS": "1",
         "WORKER_POLL_INTERVAL": "0.1",
     }

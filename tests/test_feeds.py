@@ -1,3 +1,5 @@
+import xml.etree.ElementTree as ET
+
 import feedparser
 import pytest
 from django.conf import settings
@@ -10,6 +12,7 @@ from .conftest import ago, later, open_incident
 pytestmark = pytest.mark.django_db
 
 FEEDS = [("/history.rss", "rss20"), ("/history.atom", "atom10")]
+ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 def parsed(client, url):
@@ -114,3 +117,24 @@ def test_every_page_advertises_both_feeds(client, posts):
         assert 'rel="alternate" type="application/rss+xml"' in html, url
         assert 'rel="alternate" type="application/atom+xml"' in html, url
         assert 'href="/history.rss"' in html and 'href="/history.atom"' in html
+
+
+def test_a_post_without_a_message_has_no_empty_summary_or_description(client, db):
+    incident = open_incident(title="Quiet", headline="Network restored", body="").incident
+    services.update_create(incident=incident, status="resolved", headline="Done", body="  ")
+    open_incident(title="Loud", body="Cable **cut**.")
+    rss = ET.fromstring(client.get("/history.rss").content)
+    items = {i.findtext("title"): i for i in rss.iter("item")}
+    assert items["Network restored"].find("description") is None
+    assert items["Done"].find("description") is None
+    assert "<strong>cut</strong>" in items["Loud: Investigating"].findtext("description")
+    atom = ET.fromstring(client.get("/history.atom").content)
+    entries = {e.findtext(f"{ATOM}title"): e for e in atom.iter(f"{ATOM}entry")}
+    assert entries["Network restored"].find(f"{ATOM}summary") is None
+    assert entries["Done"].find(f"{ATOM}summary") is None
+    assert entries["Loud: Investigating"].findtext(f"{ATOM}summary")
+    for element in [*rss.iter("description"), *atom.iter(f"{ATOM}summary")]:
+        assert (element.text or "").strip(), ET.tostring(element)
+    for url, _ in FEEDS:
+        _, feed = parsed(client, url)
+        assert {e.title for e in feed.entries} >= {"Network restored", "Done"}

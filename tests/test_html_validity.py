@@ -10,8 +10,10 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from incidents import services
 from incidents.demo import load_demo
 from incidents.models import Component, Incident
+from public_store.mirrors import rewriting
 from subscribers.tokens import confirm_token, manage_token
 
 from .conftest import follower, later, open_incident
@@ -33,9 +35,9 @@ def public_pages():
         scheduled_for=later(days=2),
         scheduled_until=later(days=2, hours=2),
     )
-    from subscribers import services
+    from subscribers import services as followers
 
-    pending = services.subscriber_subscribe(email="eve@example.org")
+    pending = followers.subscriber_subscribe(email="eve@example.org")
     incident = Incident.objects.get(title="Server reboot and database recovery")
     busy = timezone.localdate() - datetime.timedelta(days=2)
     busy_day(Component.objects.get(name="Network"), 5, day=busy)  # "and 2 more" links
@@ -57,6 +59,11 @@ def public_pages():
     }
 
 
+def mirrored(body, url):
+    body = rewriting.rewrite_links(body, url, {"/": "/", "/history": "/history/"})
+    return rewriting.with_notice(rewriting.as_mirrored_page(body), timezone.now())
+
+
 def nu_html_checker(paths):
     """The checker's errors for these files: one JVM for all of them."""
     java = shutil.which("java")
@@ -71,13 +78,24 @@ def nu_html_checker(paths):
     return json.loads(run.stderr)["messages"]
 
 
-def test_the_public_pages_have_no_html_errors(client, tmp_path):
+def test_the_public_pages_have_no_html_errors(client, tmp_path, public_store):
     files = []
     for name, url in public_pages().items():
         response = client.get(url)
         assert response.status_code in (200, 400, 404), url
         files.append(tmp_path / f"{name}.html")
         files[-1].write_bytes(response.content)
+    # As a mirror publishes them, and with posts made while the database was down.
+    for name, url in {"mirrored-home": "/", "mirrored-subscribe": "/subscribe"}.items():
+        files.append(tmp_path / f"{name}.html")
+        files[-1].write_bytes(mirrored(client.get(url).content, url))
+    incident = Incident.objects.get(title="Mail delays")
+    services.journal_post(incident_id=incident.public_id, status="identified", body="**Found**")
+    services.journal_post(title="Power failure", status="investigating", headline="On UPS")
+    for name, url in {"journal-home": "/", "journal-incident": incident.get_absolute_url()}.items():
+        files.append(tmp_path / f"{name}.html")
+        files[-1].write_bytes(client.get(url).content)
+        assert b"Posted while our systems were degraded" in files[-1].read_bytes()
     errors = [
         f"{message['url'].rsplit('/', 1)[-1]}:{message.get('lastLine')}: {message['message']}"
         for message in nu_html_checker(files)

@@ -92,7 +92,7 @@ def test_the_admin_offers_the_same_import_and_an_export(operator_client, network
     export = operator_client.get(reverse("admin:subscribers_export"))
     assert export["Content-Type"] == "text/csv"
     lines = b"".join(export.streaming_content).decode().splitlines()
-    assert lines[0] == "email,state,created_at,components"
+    assert lines[0] == "email,state,created_at,components,kind,target"
     assert sorted(line.split(",")[0] for line in lines[1:]) == [
         "ada@example.org",
         "bob@example.org",
@@ -116,12 +116,12 @@ def test_the_admin_shows_per_post_mail_counts(operator_client, db):
     from .conftest import open_incident
 
     update = open_incident()
-    notification = update.notification
+    notification = update.notifications.get()
     for n, state in enumerate(["sent", "sent", "pending", "failed"]):
         Delivery.objects.create(
             notification=notification,
             subscriber=follower(f"f{n}@example.org"),
-            kind=DeliveryKind.POST,
+            kind=DeliveryKind.NOTIFICATION,
             state=state,
         )
     html = operator_client.get(
@@ -272,7 +272,7 @@ def test_the_export_hands_a_spreadsheet_no_formula(operator_client, db):
     follower("plain@example.org", components=Component.objects.filter(name__in=names[1:]))
 
     header, *rows = exported_rows(operator_client)
-    assert header == ["email", "state", "created_at", "components"]
+    assert header == ["email", "state", "created_at", "components", "kind", "target"]
     cells = [cell for row in rows for cell in row]
     assert not [cell for cell in cells if cell.startswith(FORMULA_STARTS)]
     assert sorted(row[0] for row in rows) == [
@@ -306,3 +306,30 @@ def test_an_exported_file_imports_as_it_was(tmp_path, operator_client, db):
         "=1+2@example.org",
         "plain@example.org",
     ]
+
+
+def test_rows_of_other_kinds_import_as_active_followers(tmp_path, network):
+    text = (
+        "kind,target,components,email\n"
+        "webhook,https://hooks.example.org/a,Network,ops@example.org\n"
+        "slack,https://hooks.slack.example/T1/B2,,\n"
+        ",ada@example.org,,\n"
+        "email,bob@example.org,Network,\n"
+        "webhook,http://169.254.169.254/,,\n"
+        "pager,https://x.example/,,\n"
+        "slack,https://hooks.slack.example/T1/B2,,\n"
+    )
+    out, err = run_import(tmp_path, text)
+    assert out.strip() == "4 imported, 1 duplicates skipped, 2 invalid skipped"
+    assert "line 6: invalid row 'http://169.254.169.254/'" in err
+    assert "line 7: invalid row" in err and "Unknown kind 'pager'" in err
+    hook = Subscriber.objects.get(kind="webhook")
+    assert hook.is_confirmed and hook.secret.startswith("whsec_")
+    assert hook.email == "ops@example.org" and list(hook.components.all()) == [network]
+    assert Subscriber.objects.get(kind="slack").all_components
+    assert set(Subscriber.objects.filter(kind="email").values_list("email", flat=True)) == {
+        "ada@example.org",
+        "bob@example.org",
+    }
+    out, _ = run_import(tmp_path, text, "--dry-run")
+    assert out.startswith("0 would be imported, 5 duplicates")

@@ -19,7 +19,12 @@ def test_with_the_database_down_every_public_url_serves_the_last_state_with_a_no
     client, public_store, two_pages_of_posts, database_outage
 ):
     posted = two_pages_of_posts
-    urls = [*PUBLIC_URLS, posted.incident.get_absolute_url()]
+    incident = posted.incident
+    urls = [
+        *PUBLIC_URLS,
+        incident.get_absolute_url(),
+        f"/api/v2/incidents/{incident.public_id}.json",
+    ]
     fresh = {url: client.get(url) for url in urls}
     assert all(response.status_code == 200 for response in fresh.values())
     public_store.invalidate()  # a change since: every stored copy is stale

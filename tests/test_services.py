@@ -323,3 +323,17 @@ def test_the_impact_of_a_post_that_went_live_cannot_be_edited(db):
     with pytest.raises(ValidationError, match="change the incident's impact instead"):
         services.update_edit(update=update, impact="critical")
     assert Incident.objects.get(pk=update.incident.pk).impact == "major"
+
+
+def test_only_a_maintenance_has_the_impact_maintenance(db):
+    window = {"scheduled_for": later(days=1), "scheduled_until": later(days=1, hours=1)}
+    usual = open_incident(kind="maintenance", status="scheduled", **window).incident
+    assert usual.impact == "maintenance"
+    with pytest.raises(ValidationError, match="is the impact of a maintenance"):
+        open_incident(impact="maintenance")
+    incident = open_incident().incident
+    with pytest.raises(ValidationError, match="is the impact of a maintenance"):
+        services.update_create(
+            incident=incident, status="identified", body="x", impact="maintenance"
+        )
+    assert Incident.objects.get(pk=incident.pk).impact == "minor"

@@ -5,6 +5,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -30,11 +31,20 @@ OWN_VARIABLES = (
     "TASK_BACKEND",
     "SECURE_",
     "LOGIN_",
+    "PORT",
+    "VAR_DIR",
 )
 
 
-def settings_with(env, *names):
+def clean_environment():
+    """The process's environment without our variables, and an empty VAR_DIR: no local
+    state of this checkout (the key and port `make setup` leaves in var/) leaks in."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(OWN_VARIABLES)}
+    return clean | {"VAR_DIR": tempfile.mkdtemp(prefix="settings-test-")}
+
+
+def settings_with(env, *names):
+    clean = clean_environment()
     clean["DJANGO_SETTINGS_MODULE"] = "statuspage.settings"
     result = subprocess.run(
         [sys.executable, "-c", PROBE % (names,)],
@@ -143,7 +153,7 @@ print(json.dumps({name: str(getattr(s, name, None)) for name in %r}))
 def settings_module_with(env, *names):
     """The settings module alone, without loading the apps (REDIS_URL's backend is not
     installed here)."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(OWN_VARIABLES)}
+    clean = clean_environment()
     result = subprocess.run(
         [sys.executable, "-c", SETTINGS_ONLY_PROBE % (names,)],
         env=clean | env,
@@ -179,3 +189,39 @@ def test_an_unreadable_secret_file_is_named_in_a_clear_error(tmp_path):
     result, _ = settings_with({"EMAIL_URL_FILE": str(missing), "SECRET_KEY": "x" * 50}, "MAILERS")
     assert result.returncode != 0
     assert f"EMAIL_URL_FILE='{missing}' cannot be read: No such file or directory." in result.stderr
+
+
+def test_a_shell_in_this_checkout_finds_the_key_and_port_make_left(tmp_path):
+    # What `make setup` writes (see the Makefile's local-env), then nothing exported.
+    subprocess.run(
+        ["make", "-s", "local-env", f"VAR_DIR={tmp_path}", "PORT=9123"],
+        cwd=ROOT,
+        check=True,
+        env=clean_environment() | {"SECRET_KEY_FILE": str(tmp_path / "secret_key")},
+    )
+    _, values = settings_with({"VAR_DIR": str(tmp_path)}, "SECRET_KEY", "SITE_URL")
+    assert values["SECRET_KEY"] == (tmp_path / "secret_key").read_text().strip()
+    assert values["SITE_URL"] == "http://127.0.0.1:9123"
+
+
+def test_the_environment_wins_over_what_make_left(tmp_path):
+    (tmp_path / "local.env").write_text("SECRET_KEY_FILE=/nonexistent\nPORT=9123\n")
+    env = {"VAR_DIR": str(tmp_path), "SECRET_KEY": "x" * 50, "PORT": "8080"}
+    _, values = settings_with(env, "SECRET_KEY", "SITE_URL")
+    assert values["SECRET_KEY"] == "x" * 50 and values["SITE_URL"] == "http://127.0.0.1:8080"
+
+
+@pytest.mark.parametrize(
+    ("site_url", "sender"),
+    [
+        ("https://status.example.org", "status@status.example.org"),
+        ("http://127.0.0.1:8000", "status@localhost"),
+        ("http://[::1]:8000", "status@localhost"),
+        ("http://localhost:8000", "status@localhost"),
+    ],
+)
+def test_the_default_sender_is_on_the_sites_domain_only_when_it_has_one(site_url, sender):
+    env = {"SECRET_KEY": "x" * 50, "SITE_URL": site_url}
+    _, values = settings_with(env, "DEFAULT_FROM_EMAIL", "DEFAULT_FROM_EMAIL_IS_PLACEHOLDER")
+    assert values["DEFAULT_FROM_EMAIL"] == sender
+    assert values["DEFAULT_FROM_EMAIL_IS_PLACEHOLDER"] == str(sender == "status@localhost")

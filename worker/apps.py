@@ -10,5 +10,7 @@ class WorkerConfig(AppConfig):
 
         from . import jobs, runner
 
-        jobs.register(runner.heartbeat, every=runner.HEARTBEAT_EVERY.total_seconds())
+        # Its own thread: a long job must not stop the beat (others would take its work).
+        every = runner.HEARTBEAT_EVERY.total_seconds()
+        jobs.register(runner.heartbeat, every=every, thread="heartbeat")
         health.register("worker", runner.health_check)

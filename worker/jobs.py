@@ -1,7 +1,9 @@
 """The periodic jobs: each app registers its own in its AppConfig.ready().
 
 A job is a function taking no arguments, safe to repeat and to run in several workers
-at once; what it returns, if anything, is logged.
+at once; what it returns, if anything, is logged. Jobs run one after another in their
+thread ("periodic" unless registered with another): a job that may take long (calling
+slow URLs) gets a thread of its own, so that it holds up nothing else.
 """
 
 import datetime
@@ -32,12 +34,13 @@ class PeriodicJob:
             logger.info("%s: %s", self.name, result)
 
 
-_registered: dict[Callable, float] = {}
+DEFAULT_THREAD = "periodic"
+_registered: dict[Callable, tuple[float, str]] = {}
 
 
-def register(function: Callable[[], object], *, every: float) -> None:
-    """Run `function` every `every` seconds in each worker."""
-    _registered[function] = every
+def register(function: Callable[[], object], *, every: float, thread=DEFAULT_THREAD) -> None:
+    """Run `function` every `every` seconds in each worker, in the thread named."""
+    _registered[function] = (every, thread)
 
 
 def unregister(function: Callable[[], object]) -> None:
@@ -48,9 +51,14 @@ def registered() -> list[Callable[[], object]]:
     return list(_registered)
 
 
-def schedule() -> list[PeriodicJob]:
-    """A fresh schedule of every registered job, each due at once."""
+def threads() -> list[str]:
+    return list(dict.fromkeys(thread for _, thread in _registered.values()))
+
+
+def schedule(thread=DEFAULT_THREAD) -> list[PeriodicJob]:
+    """A fresh schedule of the jobs of one thread, each due at once."""
     return [
         PeriodicJob(function, datetime.timedelta(seconds=seconds))
-        for function, seconds in _registered.items()
+        for function, (seconds, in_thread) in _registered.items()
+        if in_thread == thread
     ]

@@ -22,7 +22,10 @@ from .models import WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
 
-HEARTBEAT_EVERY = datetime.timedelta(seconds=5)
+# Every second, in a thread of its own: a worker whose heartbeat is older than
+# HEARTBEAT_GONE_AFTER is gone, and its claims are given back (apps' recovery jobs).
+HEARTBEAT_EVERY = datetime.timedelta(seconds=1)
+HEARTBEAT_GONE_AFTER = datetime.timedelta(seconds=3)
 # A job that could not reach the database tries again this soon, not after its period.
 RETRY_AFTER_CONNECTION_ERROR = 2
 
@@ -37,16 +40,38 @@ def new_worker_id():
 
 
 _worker_id = None
+_process_worker_id = None
 
 
-def heartbeat():
+def current_worker_id():
+    """Who claims work in this process: the worker's id, or (a task run by another
+    task backend, a test) an id of this process's own, which then beats too."""
+    global _process_worker_id
+    if _worker_id:
+        return _worker_id
+    if _process_worker_id is None:
+        _process_worker_id = new_worker_id()
+    return _process_worker_id
+
+
+def heartbeat(worker_id=None):
     WorkerHeartbeat.objects.update_or_create(
-        worker_id=_worker_id, defaults={"last_seen": timezone.now()}
+        worker_id=worker_id or current_worker_id(), defaults={"last_seen": timezone.now()}
     )
     # Workers that vanished (killed, machine gone) would otherwise be listed forever.
     WorkerHeartbeat.objects.filter(
         last_seen__lt=timezone.now() - datetime.timedelta(days=1)
     ).delete()
+
+
+def live_worker_ids(worker_ids) -> set[str]:
+    """Those of these workers whose heartbeat is recent."""
+    recent = timezone.now() - HEARTBEAT_GONE_AFTER
+    return set(
+        WorkerHeartbeat.objects.filter(worker_id__in=worker_ids, last_seen__gte=recent).values_list(
+            "worker_id", flat=True
+        )
+    )
 
 
 def health_check() -> dict:
@@ -63,8 +88,8 @@ def health_check() -> dict:
     return report
 
 
-def run_periodic_jobs(stop: threading.Event, tick: float = 0.5):
-    schedule = jobs.schedule()
+def run_periodic_jobs(stop: threading.Event, tick: float = 0.5, thread=jobs.DEFAULT_THREAD):
+    schedule = jobs.schedule(thread)
     while not stop.is_set():
         close_old_connections()
         for job in schedule:
@@ -111,19 +136,41 @@ def run_tasks(worker_id: str, stop: threading.Event):
             time.sleep(2)
 
 
+def in_worker() -> bool:
+    """Whether this process is `run_worker` (whose heartbeat thread beats for it)."""
+    return _worker_id is not None
+
+
 def run(worker_id: str | None = None):
     global _worker_id
     _worker_id = worker_id or new_worker_id()
     stop = threading.Event()
-    periodic = threading.Thread(target=run_periodic_jobs, args=(stop,), daemon=True)
-    periodic.start()
+    loops = [
+        threading.Thread(
+            target=run_periodic_jobs, args=(stop,), kwargs={"thread": name}, daemon=True
+        )
+        for name in jobs.threads()
+    ]
+    for loop in loops:
+        loop.start()
     logger.info("Worker %s started", _worker_id)
     try:
         if settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend":
             run_tasks(_worker_id, stop)
         else:
             # Another task backend runs its own workers; this process keeps the periodic jobs.
-            periodic.join()
+            loops[0].join()
     finally:
         stop.set()
-        periodic.join(timeout=5)
+        for loop in loops:
+            loop.join(timeout=5)
+        _forget_heartbeat()
+        logger.info("Worker stopped: %s", _worker_id)
+
+
+def _forget_heartbeat():
+    """A worker that stops cleanly says so: its claims are given back at once."""
+    try:
+        WorkerHeartbeat.objects.filter(worker_id=_worker_id).delete()
+    except DatabaseError:
+        logger.warning("Could not remove this worker's heartbeat; it expires by itself")

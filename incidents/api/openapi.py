@@ -2,9 +2,10 @@
 
 from django.conf import settings
 
+from public_store.http import CORS_HEADERS
 from public_store.serving import cache_control
 
-from ..models import ComponentStatus, Impact, IncidentStatus
+from ..models import INCIDENT_IMPACTS, PUBLIC_ID_PATTERN, ComponentStatus, Impact, IncidentStatus
 from ..uptime import DAYS as UPTIME_DAYS
 from .endpoints import ENDPOINTS, PAGE, PER_PAGE
 
@@ -55,7 +56,7 @@ def _incident_properties(*, maintenance: bool) -> dict:
         "id": {"type": "string"},
         "name": {"type": "string"},
         "status": {"enum": IncidentStatus.values},
-        "impact": {"const": "maintenance"} if maintenance else {"enum": Impact.values},
+        "impact": {"enum": Impact.values if maintenance else [str(i) for i in INCIDENT_IMPACTS]},
         "created_at": TIMESTAMP,
         "updated_at": TIMESTAMP,
         "monitoring_at": NULLABLE_TIMESTAMP,
@@ -110,7 +111,10 @@ def _schemas() -> dict:
         "AffectedComponent": _object(
             {
                 "code": {"type": "string", "description": "The component's id."},
-                "name": {"type": "string"},
+                "name": {
+                    "type": "string",
+                    "description": "Its name when it changed; `Group - Component` if grouped.",
+                },
                 "old_status": {"enum": ComponentStatus.values},
                 "new_status": {"enum": ComponentStatus.values},
             }
@@ -139,7 +143,8 @@ def _schemas() -> dict:
         "Incident": _object(_incident_properties(maintenance=False)),
         "ScheduledMaintenance": _object(
             _incident_properties(maintenance=True),
-            "A maintenance: an incident with a window; its impact is always `maintenance`.",
+            "A maintenance: an incident with a window; its impact is `maintenance` unless it "
+            "was given another.",
         ),
         "AnyIncident": {"oneOf": [_ref("Incident"), _ref("ScheduledMaintenance")]},
         "UptimeDay": _object(
@@ -187,6 +192,8 @@ def _response_schemas() -> dict:
             }
         ),
         "status": _object(page | {"status": _ref("Status")}),
+        "incident": _object(page | {"incident": _ref("AnyIncident")}),
+        "maintenance": _object(page | {"incident": _ref("ScheduledMaintenance")}),
         "components": _object(page | {"components": components}),
         "incidents": _object(page | {"incidents": _list_of("AnyIncident")}),
         "unresolved": _object(page | {"incidents": _list_of("Incident")}),
@@ -239,15 +246,53 @@ PAGINATION_HEADERS = {
 }
 
 
-def _common_headers() -> dict:
+def _cors_headers() -> dict:
+    """What public_store.http sets on every answer of the API, refusals included."""
+    return {
+        name: {"description": f"Always `{value}`.", "schema": {"type": "string", "const": value}}
+        for name, value in CORS_HEADERS.items()
+    }
+
+
+def _store_headers() -> dict:
+    """What public_store.serving sets on every answer it serves (200 and 304)."""
     return {
         "ETag": {
             "description": "Send it back as If-None-Match: 304 if unchanged. Each content "
             "coding has its own.",
             "schema": {"type": "string"},
         },
-        "Cache-Control": {"description": cache_control(), "schema": {"type": "string"}},
-        "Access-Control-Allow-Origin": {"description": "*", "schema": {"type": "string"}},
+        "Last-Modified": {
+            "description": "When this copy was rendered; If-Modified-Since works too.",
+            "schema": {"type": "string"},
+        },
+        "Cache-Control": {
+            "description": f"Always `{cache_control()}`: browsers revalidate every time, a "
+            f"shared cache keeps a copy {settings.PUBLIC_MAX_AGE} s (PUBLIC_MAX_AGE).",
+            "schema": {"type": "string", "const": cache_control()},
+        },
+        "Vary": {
+            "description": "Always `Accept-Encoding` (gzip, br or none).",
+            "schema": {"type": "string", "const": "Accept-Encoding"},
+        },
+    }
+
+
+def _error(description: str) -> dict:
+    return {
+        "description": description,
+        "headers": _cors_headers(),
+        "content": {"application/json": {"schema": _ref("Error")}},
+    }
+
+
+def _path_parameter(parameter) -> dict:
+    return {
+        "name": parameter.name,
+        "in": "path",
+        "required": True,
+        "description": parameter.description,
+        "schema": {"type": "string", "pattern": f"^{PUBLIC_ID_PATTERN}$"},
     }
 
 
@@ -255,24 +300,27 @@ def _operation(endpoint) -> dict:
     responses = _response_schemas()
     ok = {
         "description": "OK",
-        "headers": _common_headers() | (PAGINATION_HEADERS if endpoint.paginated else {}),
+        "headers": _store_headers()
+        | _cors_headers()
+        | (PAGINATION_HEADERS if endpoint.paginated else {}),
         "content": {"application/json": {"schema": responses[endpoint.shape]}},
+    }
+    not_modified = {
+        "description": "Not modified (If-None-Match).",
+        "headers": _store_headers() | _cors_headers(),
     }
     operation = {
         "operationId": endpoint.name,
         "summary": endpoint.summary,
-        "responses": {"200": ok, "304": {"description": "Not modified (If-None-Match)."}},
+        "responses": {"200": ok, "304": not_modified},
     }
     if endpoint.paginated:
         operation["parameters"] = PAGINATION_PARAMETERS
-        operation["responses"]["400"] = {
-            "description": "A bad page or per_page.",
-            "content": {"application/json": {"schema": _ref("Error")}},
-        }
-        operation["responses"]["404"] = {
-            "description": "A page past the last one.",
-            "content": {"application/json": {"schema": _ref("Error")}},
-        }
+        operation["responses"]["400"] = _error("A bad page or per_page.")
+        operation["responses"]["404"] = _error("A page past the last one.")
+    if endpoint.parameter:
+        operation["parameters"] = [_path_parameter(endpoint.parameter)]
+        operation["responses"]["404"] = _error("No such id (or not public).")
     return {"get": operation}
 
 

@@ -56,12 +56,12 @@ def component_object(component: Component) -> dict:
         "updated_at": timestamp(component.updated_at),
         "position": component.position,
         "description": component.description or None,
-        "showcase": True,
+        "showcase": component.showcase,
         "start_date": component.start_date.isoformat() if component.start_date else None,
         "group_id": component.group.public_id if component.group_id else None,
         "page_id": settings.STATUS_PAGE_ID,
         "group": False,
-        "only_show_if_degraded": False,
+        "only_show_if_degraded": component.only_show_if_degraded,
     }
 
 
@@ -90,7 +90,7 @@ def incident_object(incident: Incident) -> dict:
         "id": incident.public_id,
         "name": incident.title,
         "status": incident.status,
-        "impact": "maintenance" if incident.is_maintenance else incident.impact,
+        "impact": incident.impact,
         "created_at": timestamp(incident.created_at),
         "updated_at": timestamp(incident.updated_at),
         "monitoring_at": timestamp(incident.monitoring_at),
@@ -111,7 +111,7 @@ def update_object(update: IncidentUpdate, incident: Incident) -> dict:
     changes = [
         {
             "code": change.component.public_id,
-            "name": change.component.name,
+            "name": change.component_name or change.component.full_name,
             "old_status": change.old_status,
             "new_status": change.new_status,
         }

@@ -8,5 +8,5 @@ from .endpoints import ENDPOINTS
 urlpatterns = [
     path("api/v2/", views.docs, name="api_docs"),
     path("api/v2/openapi.json", views.openapi_document, name="api_openapi"),
-    *(path(f"api/v2{e.path}", getattr(views, e.name), name=f"api_{e.name}") for e in ENDPOINTS),
+    *(path(e.route, getattr(views, e.name), name=f"api_{e.name}") for e in ENDPOINTS),
 ]

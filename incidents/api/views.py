@@ -7,6 +7,7 @@ Statuspage: `?page=&per_page=` on the two long lists (paging links go in headers
 bodies keep Statuspage's shape) and uptime.json.
 """
 
+import re
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -14,8 +15,10 @@ from django.http import JsonResponse
 from django.shortcuts import render
 
 from public_store.http import public_resource
+from public_store.serving import cache_control
 
 from .. import selectors
+from ..models import PUBLIC_ID_PATTERN
 from ..uptime import daily_uptime
 from . import openapi
 from .endpoints import ENDPOINTS, PAGE, PAGING, PER_PAGE
@@ -40,8 +43,7 @@ def _incident_list(key: str, incidents) -> JsonResponse:
 def summary(request):
     components = selectors.public_components()
     open_incidents = list(selectors.with_public_details(selectors.open_incidents()))
-    maintenances = [i for i in open_incidents if i.is_maintenance]
-    maintenances.sort(key=lambda i: (i.scheduled_for, i.pk), reverse=True)
+    maintenances = [i for i in open_incidents if i.is_maintenance]  # soonest first
     return _json(
         {
             "page": page_object(),
@@ -73,6 +75,27 @@ def incidents(request):
 @public_resource
 def unresolved_incidents(request):
     return _incident_list("incidents", selectors.incidents().open())
+
+
+@public_resource
+def incident(request, incident_id):
+    return _one_incident(selectors.incidents_and_maintenances(), incident_id, "incident")
+
+
+@public_resource
+def scheduled_maintenance(request, maintenance_id):
+    return _one_incident(selectors.maintenances(), maintenance_id, "maintenance")
+
+
+def _one_incident(incidents, public_id: str, kind: str) -> JsonResponse:
+    """{"page", "incident"}, what Statuspage serves for one incident; a 404 otherwise."""
+    # Checked before the lookup: an odd id (a NUL, 40 characters) never reaches a query.
+    found = re.fullmatch(PUBLIC_ID_PATTERN, public_id) and (
+        selectors.with_public_details(incidents).filter(public_id=public_id).first()
+    )
+    if not found:
+        return _json({"error": f"There is no {kind} with this id."}, status=404)
+    return _json({"page": page_object(), "incident": incident_object(found)})
 
 
 @public_resource(query=PAGING)
@@ -134,7 +157,13 @@ def openapi_document(request):
 
 @public_resource
 def docs(request):
-    return render(request, "incidents/api.html", {"endpoints": ENDPOINTS})
+    context = {
+        "endpoints": ENDPOINTS,
+        "cache_control": cache_control(),
+        "shared_max_age": settings.PUBLIC_MAX_AGE,
+        "per_page": PER_PAGE,
+    }
+    return render(request, "incidents/api.html", context)
 
 
 def _paginated_list(request, key: str, incidents) -> JsonResponse:

@@ -6,6 +6,7 @@ incidents.selectors, on the visibility rule here (`IncidentUpdate.objects.publis
 
 from .audit import AuditAction, AuditEntry, AuditObjectType
 from .components import (
+    CHANGE_NAME_LENGTH,
     COMPONENT_SEVERITY,
     Component,
     ComponentGroup,
@@ -17,6 +18,7 @@ from .fields import PUBLIC_ID_PATTERN, PublicIdField, new_public_id
 from .incidents import (
     ACTIVE_MAINTENANCE_STATUSES,
     CLOSED_STATUSES,
+    INCIDENT_IMPACTS,
     STATUSES_BY_KIND,
     Impact,
     Incident,
@@ -28,8 +30,10 @@ from .incidents import (
 
 __all__ = [
     "ACTIVE_MAINTENANCE_STATUSES",
+    "CHANGE_NAME_LENGTH",
     "CLOSED_STATUSES",
     "COMPONENT_SEVERITY",
+    "INCIDENT_IMPACTS",
     "PUBLIC_ID_PATTERN",
     "STATUSES_BY_KIND",
     "AuditAction",

@@ -24,6 +24,10 @@ COMPONENT_SEVERITY = [
 ]
 
 
+# Room for "Group - Component", both at their longest.
+CHANGE_NAME_LENGTH = 2 * 100 + 3
+
+
 def worst_status(statuses, default=ComponentStatus.OPERATIONAL):
     return max(statuses, key=COMPONENT_SEVERITY.index, default=default)
 
@@ -66,6 +70,14 @@ class Component(models.Model):
     start_date = models.DateField(
         null=True, blank=True, help_text="When monitoring began; uptime is counted from here."
     )
+    # Statuspage's two display switches, kept by the importer and honoured on the page.
+    showcase = models.BooleanField(
+        "show uptime", default=True, help_text="Show the daily uptime bars on the page."
+    )
+    only_show_if_degraded = models.BooleanField(
+        default=False,
+        help_text="Listed on the page only while it is not operational (still in the API).",
+    )
     created_at = models.DateTimeField(default=timezone.now, validators=[validate_time])
     updated_at = models.DateTimeField(auto_now=True, validators=[validate_time])
 
@@ -76,6 +88,20 @@ class Component(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def full_name(self) -> str:
+        """The name as Statuspage writes it in a post's changes: "Group - Component"."""
+        if self.group is None:
+            return self.name
+        # A name the importer qualified with its group, "API (Europe)", is "Europe - API".
+        name = self.name.removesuffix(f" ({self.group.name})") or self.name
+        return f"{self.group.name} - {name}"
+
+    @property
+    def is_listed(self) -> bool:
+        """Whether the page lists it now (the API always does)."""
+        return not self.only_show_if_degraded or self.status != ComponentStatus.OPERATIONAL
 
 
 class ComponentStatusChangeQuerySet(models.QuerySet):
@@ -100,6 +126,11 @@ class ComponentStatusChange(models.Model):
     )
     old_status = models.CharField(max_length=32, choices=ComponentStatus.choices)
     new_status = models.CharField(max_length=32, choices=ComponentStatus.choices)
+    # The component's name when it changed, "Group - Component" if grouped (Statuspage's
+    # affected_components[].name): a later rename does not rewrite history.
+    component_name = models.CharField(
+        max_length=CHANGE_NAME_LENGTH, blank=True, validators=[validate_line]
+    )
     changed_at = models.DateTimeField(default=timezone.now, validators=[validate_time])
 
     objects = ComponentStatusChangeQuerySet.as_manager()

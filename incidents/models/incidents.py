@@ -18,6 +18,12 @@ class Impact(models.TextChoices):
     MINOR = "minor", "Minor"
     MAJOR = "major", "Major"
     CRITICAL = "critical", "Critical"
+    # A maintenance's usual impact; it may have one of the others instead, as on Statuspage.
+    MAINTENANCE = "maintenance", "Maintenance"
+
+
+# What an incident's impact may be: all but "maintenance".
+INCIDENT_IMPACTS = [Impact.NONE, Impact.MINOR, Impact.MAJOR, Impact.CRITICAL]
 
 
 class IncidentKind(models.TextChoices):
@@ -112,6 +118,8 @@ class Incident(models.Model):
             and self.status not in self.status_choices()
         ):
             raise ValidationError({"status": self.status_error(self.status)})
+        if self.impact and self.impact_error(self.impact):
+            raise ValidationError({"impact": self.impact_error(self.impact)})
         if self.is_maintenance:
             if not (self.scheduled_for and self.scheduled_until):
                 raise ValidationError("A maintenance needs a window: scheduled for and until.")
@@ -125,6 +133,12 @@ class Incident(models.Model):
         allowed = ", ".join(self.status_choices())
         kind = "an incident" if self.kind == IncidentKind.INCIDENT else "a maintenance"
         return f"“{status}” is not a status of {kind} (use one of: {allowed})."
+
+    def impact_error(self, impact) -> str | None:
+        if impact == Impact.MAINTENANCE and not self.is_maintenance:
+            allowed = ", ".join(INCIDENT_IMPACTS)
+            return f"“{impact}” is the impact of a maintenance (an incident's: {allowed})."
+        return None
 
     @property
     def is_maintenance(self):
@@ -236,10 +250,16 @@ class IncidentUpdate(models.Model):
         return f"{self.incident.get_absolute_url()}#update-{self.public_id}"
 
     def clean(self):
-        if self.incident_id and self.status not in self.incident.status_choices():
-            raise ValidationError({"status": self.incident.status_error(self.status)})
+        self.check_against_incident()
         if not self.body.strip() and not self.headline.strip():
             raise ValidationError("A post needs a message or a headline.")
+
+    def check_against_incident(self):
+        """The status and impact fit the incident's kind."""
+        if self.incident_id and self.status not in self.incident.status_choices():
+            raise ValidationError({"status": self.incident.status_error(self.status)})
+        if self.incident_id and self.impact and self.incident.impact_error(self.impact):
+            raise ValidationError({"impact": self.incident.impact_error(self.impact)})
 
     @property
     def title(self):

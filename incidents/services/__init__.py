@@ -8,7 +8,8 @@ and returns. No mail, rendering or network happens here.
 
 By subject: incidents.py (open, edit, delete), updates.py (the posts), going_live.py
 (what an update does when it goes live), maintenances.py (automatic windows),
-components.py, imports.py (from Statuspage); common.py holds the shared skeleton.
+components.py, imports.py (from Statuspage), journal.py (posts made while the database was
+unreachable, and their replay); common.py holds the shared skeleton.
 """
 
 from .components import (
@@ -18,8 +19,15 @@ from .components import (
     group_delete,
     group_save,
 )
-from .imports import component_import, group_import, incident_import, update_import
+from .imports import (
+    ImportedChange,
+    component_import,
+    group_import,
+    incident_import,
+    update_import,
+)
 from .incidents import incident_delete, incident_edit, incident_open
+from .journal import journal_post, journal_replay_due
 from .maintenances import maintenances_transition_due
 from .updates import (
     BACKDATED_AFTER,
@@ -31,6 +39,7 @@ from .updates import (
 
 __all__ = [
     "BACKDATED_AFTER",
+    "ImportedChange",
     "component_delete",
     "component_import",
     "component_save",
@@ -42,6 +51,8 @@ __all__ = [
     "incident_edit",
     "incident_import",
     "incident_open",
+    "journal_post",
+    "journal_replay_due",
     "maintenances_transition_due",
     "update_create",
     "update_delete",

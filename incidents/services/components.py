@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from ..models import Component, ComponentGroup, ComponentStatusChange
+from ..signals import component_status_changed
 from .common import audited_delete, audited_write
 
 
@@ -16,9 +17,13 @@ def component_save(*, component: Component, actor=None) -> Component:
         with audited_write(component, actor=actor):
             component.save()
             if old_status is not None and old_status != component.status:
-                ComponentStatusChange.objects.create(
-                    component=component, old_status=old_status, new_status=component.status
+                change = ComponentStatusChange.objects.create(
+                    component=component,
+                    component_name=component.full_name,
+                    old_status=old_status,
+                    new_status=component.status,
                 )
+                component_status_changed.send(sender=Component, change=change)
     return component
 
 

@@ -17,7 +17,7 @@ from ..models import (
     IncidentStatus,
     IncidentUpdate,
 )
-from ..signals import update_went_live
+from ..signals import component_status_changed, update_went_live
 
 
 def go_live(update: IncidentUpdate, *, actor) -> None:
@@ -61,11 +61,14 @@ def apply_component_change(change: ComponentStatusChange) -> None:
             .last()
         )
         change.old_status = earlier.new_status if earlier else ComponentStatus.OPERATIONAL
-    else:
-        change.old_status = component.status
-        component.status = change.new_status
-        component.save(update_fields=["status", "updated_at"])
+        change.save(update_fields=["old_status"])
+        return
+    change.old_status = component.status
+    component.status = change.new_status
+    component.save(update_fields=["status", "updated_at"])
     change.save(update_fields=["old_status"])
+    if change.old_status != change.new_status:
+        component_status_changed.send(sender=Component, change=change)
 
 
 def incident_refresh(incident: Incident) -> None:

@@ -8,6 +8,7 @@ same rows.
 import datetime
 from collections.abc import Sequence
 from contextlib import contextmanager
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,10 +20,18 @@ from ..models import (
     ComponentGroup,
     ComponentStatusChange,
     Incident,
-    IncidentStatus,
     IncidentUpdate,
 )
 from .common import audited_write
+
+
+class ImportedChange(NamedTuple):
+    """A component change as the source recorded it, with the name it had then."""
+
+    component: Component
+    name: str
+    old_status: str
+    new_status: str
 
 
 @contextmanager
@@ -66,21 +75,33 @@ def component_import(
     start_date: datetime.date | None,
     created_at: datetime.datetime,
     updated_at: datetime.datetime,
+    showcase: bool = True,
+    only_show_if_degraded: bool = False,
+    shown: bool | None = True,
 ) -> Component:
-    """Create or refresh a component; a new status is recorded as a change at updated_at."""
+    """Create or refresh a component; a new status is recorded as a change at updated_at.
+
+    `shown`: the source's page lists it (True: shown here), or does not (False: created
+    hidden, such as one known only from the history), or nothing says (None). An import
+    never hides a component that is here already."""
     with transaction.atomic():
         component = Component.objects.select_for_update().filter(public_id=public_id).first()
         old_status = component.status if component else None
-        component = component or Component(public_id=public_id)
+        if component is None:
+            component = Component(public_id=public_id, is_hidden=shown is False)
+        elif shown:
+            component.is_hidden = False
         with _importing(component, updated_at=updated_at):
             component.name, component.status, component.description = name, status, description
             component.position, component.group = position, group
             component.start_date, component.created_at = start_date, created_at
+            component.showcase, component.only_show_if_degraded = showcase, only_show_if_degraded
             component.full_clean()
             component.save()
             if old_status is not None and old_status != status:
                 ComponentStatusChange.objects.create(
                     component=component,
+                    component_name=component.full_name,
                     old_status=old_status,
                     new_status=status,
                     changed_at=updated_at,
@@ -127,33 +148,36 @@ def update_import(
     created_at: datetime.datetime,
     updated_at: datetime.datetime,
     display_at: datetime.datetime,
-    component_changes: Sequence[tuple[Component, str, str]] = (),
+    notified: bool = False,
+    component_changes: Sequence[ImportedChange] = (),
 ) -> IncidentUpdate:
-    """Create or refresh an update; component_changes are (component, old, new) as recorded."""
+    """Create or refresh an update, with its component changes as recorded. `notified`
+    is the source's deliver_notifications: history, since an import mails nobody."""
     update = IncidentUpdate.objects.filter(public_id=public_id).first()
     if update and update.incident_id != incident.pk:
         raise ValidationError({"id": f"“{public_id}” is a post of another incident."})
     update = update or IncidentUpdate(public_id=public_id, incident=incident)
     with _importing(update, updated_at=updated_at):
-        update.status, update.body = status, body
-        # An update needs a message or a headline; Statuspage allows a bare status change.
-        update.headline = "" if body.strip() else IncidentStatus(status).label
+        update.status, update.body, update.headline = status, body, ""
         update.published_at, update.created_at = display_at, created_at
-        update.is_draft, update.notify = False, False
-        # Marked live so that the release job never applies its changes to the components.
+        update.is_draft, update.notify = False, notified
+        # Marked live: the release job never applies its changes to the components, and
+        # update_went_live (which mails followers) is never sent for it.
         update.went_live_at = update.went_live_at or timezone.now()
-        update.full_clean()
+        update.clean_fields()
+        update.check_against_incident()  # not clean(): Statuspage posts may have no message
         update.body_html = render_markdown(body)
         update.save()
         update.component_changes.all().delete()
         ComponentStatusChange.objects.bulk_create(
             ComponentStatusChange(
-                component=component,
+                component=change.component,
+                component_name=change.name or change.component.full_name,
                 update=update,
-                old_status=old,
-                new_status=new,
+                old_status=change.old_status,
+                new_status=change.new_status,
                 changed_at=display_at,
             )
-            for component, old, new in component_changes
+            for change in component_changes
         )
     return update

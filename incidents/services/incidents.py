@@ -37,10 +37,12 @@ def incident_open(
     scheduled_for: datetime.datetime | None = None,
     scheduled_until: datetime.datetime | None = None,
     auto_transition: bool = False,
+    public_id: str | None = None,
 ) -> IncidentUpdate:
-    """Open an incident or schedule a maintenance, with its first update."""
+    """Open an incident or schedule a maintenance, with its first update. `public_id`:
+    one chosen ahead (a post from the break-glass journal, whose address was printed)."""
     if impact is None:
-        impact = Impact.NONE if kind == IncidentKind.MAINTENANCE else Impact.MINOR
+        impact = Impact.MAINTENANCE if kind == IncidentKind.MAINTENANCE else Impact.MINOR
     published_at = published_at or timezone.now()
     incident = Incident(
         title=title.strip(),
@@ -52,6 +54,8 @@ def incident_open(
         scheduled_until=scheduled_until,
         auto_transition=auto_transition and kind == IncidentKind.MAINTENANCE,
     )
+    if public_id:
+        incident.public_id = public_id
     incident.full_clean()
     component_changes = dict(component_changes or {})
     with transaction.atomic():

@@ -56,6 +56,7 @@ def update_create(
         for component, new_status in component_changes.items():
             ComponentStatusChange.objects.create(
                 component=component,
+                component_name=component.full_name,
                 update=update,
                 old_status=component.status,
                 new_status=new_status,

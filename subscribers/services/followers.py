@@ -17,7 +17,9 @@ from incidents.models import Component, ComponentGroup
 from public_store.warming import public_state_changed
 
 from ..addresses import normalize_email
-from ..models import Delivery, DeliveryKind, DeliveryState, SignUp, Subscriber
+from ..channels.signing import new_secret
+from ..channels.targets import check_url
+from ..models import Delivery, DeliveryKind, DeliveryState, SignUp, Subscriber, SubscriberKind
 from ..sending import deliver
 from ..tokens import CONFIRM_MAX_AGE
 
@@ -33,6 +35,7 @@ def sign_up_record(
     email: str,
     components: Iterable[Component] = (),
     groups: Iterable[ComponentGroup] = (),
+    webhook_url: str = "",
 ) -> SignUp:
     """Record a sign-up for the worker to act on (`sign_up_process`).
 
@@ -42,6 +45,7 @@ def sign_up_record(
     with transaction.atomic():
         sign_up = SignUp.objects.create(
             email=normalize_email(email),
+            webhook_url=check_url(webhook_url) if webhook_url else "",
             component_ids=[c.pk for c in components],
             group_ids=[g.pk for g in groups],
         )
@@ -65,6 +69,7 @@ def sign_up_process(*, sign_up_id: int) -> bool:
                 email=sign_up.email,
                 components=Component.objects.filter(pk__in=sign_up.component_ids),
                 groups=ComponentGroup.objects.filter(pk__in=sign_up.group_ids),
+                webhook_url=sign_up.webhook_url,
             )
         sign_up.delete()
     return True
@@ -86,18 +91,28 @@ def subscriber_subscribe(
     email: str,
     components: Iterable[Component] = (),
     groups: Iterable[ComponentGroup] = (),
+    webhook_url: str = "",
 ) -> Subscriber:
-    """Sign up an address, or remind a pending one; a confirmation mail is queued.
+    """Sign up an address (or a webhook, with `email` its contact), or remind a pending
+    one; a confirmation mail is queued.
 
     A confirmed follower is left as is (the caller's response must not tell the
     difference): its scope changes only through its own signed link. A bad address
-    raises ValidationError.
+    or URL raises ValidationError.
     """
     email = normalize_email(email)
+    if webhook_url:
+        key = {"kind": SubscriberKind.WEBHOOK, "url": check_url(webhook_url)}
+    else:
+        key = {"kind": SubscriberKind.EMAIL, "email": email}
     with transaction.atomic():
-        subscriber, _ = Subscriber.objects.select_for_update().get_or_create(email=email)
+        subscriber, _ = Subscriber.objects.select_for_update().get_or_create(**key)
         if subscriber.is_confirmed:
             return subscriber
+        if webhook_url:
+            subscriber.email = email  # the latest contact asks to confirm
+            subscriber.secret = subscriber.secret or new_secret()
+            subscriber.save(update_fields=["email", "secret"])
         _set_scope(subscriber, components, groups)
         _pending_confirmations(subscriber).delete()
         Delivery.objects.create(subscriber=subscriber, kind=DeliveryKind.CONFIRMATION)
@@ -157,6 +172,16 @@ def subscribers_expire_pending() -> int:
     return deleted.get(Subscriber._meta.label, 0)
 
 
+def subscriber_reactivate(*, subscriber: Subscriber) -> Subscriber:
+    """Send to a suppressed follower again (the operator says the cause is gone)."""
+    subscriber.suppressed_at, subscriber.suppressed_reason = None, ""
+    subscriber.failing_since, subscriber.soft_bounces = None, 0
+    subscriber.save(
+        update_fields=["suppressed_at", "suppressed_reason", "failing_since", "soft_bounces"]
+    )
+    return subscriber
+
+
 def subscribers_import(*, followers: Mapping[str, Iterable[int]]) -> int:
     """Add already-confirmed followers (from the old blog), address -> component ids
     (none: everything), in one short transaction; returns how many were new.
@@ -182,23 +207,28 @@ def subscribers_import(*, followers: Mapping[str, Iterable[int]]) -> int:
 def _insert_new_followers(rows):
     """Insert the addresses not yet known; {address: id} of those inserted."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows))
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(rows))
     # Not injectable (bandit B608): the table name comes from the model, values are parameters.
     sql = f"""
         INSERT INTO {Subscriber._meta.db_table}
-            (email, all_components, created_at, confirmed_at, imported)
+            (kind, email, url, all_components, created_at, confirmed_at, imported,
+             secret, previous_secret, suppressed_reason, soft_bounces)
         VALUES {values}
-        ON CONFLICT (email) DO NOTHING
+        ON CONFLICT (email) WHERE kind = 'email' DO NOTHING
         RETURNING id, email
     """  # noqa: S608  # nosec B608
     params = []
     for email, component_ids in rows.items():
-        params += [email, not component_ids, now, now, True]
+        params += ["email", email, "", not component_ids, now, now, True, "", "", "", 0]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {email: pk for pk, email in cursor.fetchall()}
 
 
-def subscribers_count_known(*, emails: Iterable[str]) -> int:
-    """How many of these addresses (in their normal form) are followers already."""
-    return Subscriber.objects.filter(email__in=list(emails)).count()
+def subscribers_count_known(*, emails: Iterable[str], urls: Iterable[tuple] = ()) -> int:
+    """How many of these addresses (in their normal form) and (kind, URL) pairs are
+    followers already."""
+    known = Subscriber.objects.by_email().filter(email__in=list(emails)).count()
+    for kind, url in urls:
+        known += Subscriber.objects.filter(kind=kind, url=url).exists()
+    return known

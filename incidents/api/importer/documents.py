@@ -20,11 +20,12 @@ from pydantic import (
     model_validator,
 )
 
-from ...models import STATUSES_BY_KIND, ComponentStatus, Impact, IncidentKind
+from ...models import INCIDENT_IMPACTS, STATUSES_BY_KIND, ComponentStatus, Impact, IncidentKind
 from .errors import SourceError, first_fault
-from .fields import Date, Id, Line, Name, Text, Time, Title, choice, is_id, refused
+from .fields import ChangeName, Date, Id, Name, Text, Time, Title, choice, is_id, refused
 
-PARTS = {"components", "incidents", "scheduled_maintenances"}
+# A document has one of these: the lists, or the one incident of incidents/<id>.json.
+PARTS = {"components", "incidents", "scheduled_maintenances", "incident", "scheduled_maintenance"}
 
 ComponentStatusName = choice(ComponentStatus.values, "a component status")
 IncidentStatusName = choice(
@@ -33,7 +34,8 @@ IncidentStatusName = choice(
 MaintenanceStatusName = choice(
     [str(s) for s in STATUSES_BY_KIND[IncidentKind.MAINTENANCE]], "a status of a maintenance"
 )
-ImpactName = choice(Impact.values, "an impact")
+ImpactName = choice([str(i) for i in INCIDENT_IMPACTS], "an impact")
+MaintenanceImpactName = choice(Impact.values, "an impact")
 
 
 def _created_at(data: dict):
@@ -53,13 +55,15 @@ class Record(BaseModel):
         return self._path
 
     def locate(self, path: str) -> None:
-        """Tell this record and the records in its lists where they were read."""
+        """Tell this record and the records in it where they were read."""
         self._path = path
         for name, field in type(self).model_fields.items():
-            items = getattr(self, name)
-            key = field.alias or name
-            for i, item in enumerate(items if isinstance(items, list) else []):
-                item.locate(f"{path}.{key}[{i}]" if path else f"{key}[{i}]")
+            value = getattr(self, name)
+            key = f"{path}.{field.alias or name}" if path else field.alias or name
+            if isinstance(value, Record):
+                value.locate(key)
+            for i, item in enumerate(value if isinstance(value, list) else []):
+                item.locate(f"{key}[{i}]")
 
 
 class ComponentRecord(Record):
@@ -73,19 +77,25 @@ class ComponentRecord(Record):
     start_date: Date | None = None
     updated_at: Time = Field(default_factory=_created_at)
     is_group: bool = Field(False, alias="group")
+    showcase: bool = True
+    only_show_if_degraded: bool = False
 
 
 class ChangeRecord(Record):
     """A change of a component's status that an update announced."""
 
     code: Id
-    name: Line = ""
+    name: ChangeName = ""  # the component's name then: "Group - Component" if grouped
     old_status: ComponentStatusName
     new_status: ComponentStatusName
 
 
 def _null_is_no_changes(changes):
     return [] if changes is None else changes
+
+
+def _null_is_false(value):
+    return False if value is None else value
 
 
 class UpdateRecord(Record):
@@ -98,6 +108,10 @@ class UpdateRecord(Record):
     body: Text
     updated_at: Time = Field(default_factory=_created_at)
     display_at: Time | None = None
+    # Kept as history: whether Statuspage mailed it (an import mails nobody).
+    notified: Annotated[bool, BeforeValidator(_null_is_false)] = Field(
+        False, alias="deliver_notifications"
+    )
 
     @model_validator(mode="after")
     def _displayed_when_created(self):
@@ -144,8 +158,8 @@ class IncidentRecord(Record):
 
 
 def _maintenance_impact(value):
-    # Served as "maintenance" again, like every maintenance.
-    return Impact.NONE.value if value in ("maintenance", None) else value
+    # Its own impact is kept ("none", "minor", ...); without one, the usual.
+    return Impact.MAINTENANCE.value if value is None else value
 
 
 class MaintenanceRecord(IncidentRecord):
@@ -156,7 +170,9 @@ class MaintenanceRecord(IncidentRecord):
     scheduled_for: Time
     scheduled_until: Time
     status: MaintenanceStatusName
-    impact: Annotated[ImpactName, BeforeValidator(_maintenance_impact)] = Impact.NONE.value
+    impact: Annotated[MaintenanceImpactName, BeforeValidator(_maintenance_impact)] = (
+        Impact.MAINTENANCE.value
+    )
 
     @field_validator("scheduled_until")
     @classmethod
@@ -168,7 +184,8 @@ class MaintenanceRecord(IncidentRecord):
 
 
 def _kind(item) -> str:
-    """Statuspage tells a maintenance by its impact or its window."""
+    """Statuspage tells a maintenance by its impact or by its window (one with an impact
+    of its own, "none" or "minor", still has a window)."""
     if isinstance(item, dict) and (
         item.get("impact") == "maintenance" or item.get("scheduled_for") is not None
     ):
@@ -190,20 +207,29 @@ def _page_id(page) -> str | None:
 
 
 class Document(Record):
-    """summary.json, incidents.json, scheduled-maintenances.json or components.json."""
+    """summary.json, incidents.json, scheduled-maintenances.json or components.json, or
+    the document of one incident or maintenance ({"page", "incident"})."""
 
     page_id: Annotated[str | None, PlainValidator(_page_id)] = Field(None, alias="page")
     components: list[ComponentRecord] = []
     incidents: list[IncidentOrMaintenance] = []
     scheduled_maintenances: list[IncidentOrMaintenance] = []
+    incident: IncidentOrMaintenance | None = None
+    scheduled_maintenance: IncidentOrMaintenance | None = None
+
+    @property
+    def all_incidents(self) -> list[IncidentRecord]:
+        single = [self.incident, self.scheduled_maintenance]
+        return [*self.incidents, *self.scheduled_maintenances, *filter(None, single)]
 
 
 def read(data) -> Document:
     """The document in `data` (parsed JSON), checked; SourceError at its first fault."""
     if not isinstance(data, dict) or not PARTS & set(data):
         raise SourceError(
-            "not a Statuspage document: expected components, incidents or "
-            "scheduled_maintenances (summary.json, incidents.json, ...)."
+            "not a Statuspage document: expected components, incidents, "
+            "scheduled_maintenances or incident (summary.json, incidents.json, "
+            "incidents/<id>.json, ...)."
         )
     try:
         document = Document.model_validate(data)

@@ -22,6 +22,7 @@ _EXPECTED = {
 }
 # Where an incident or a maintenance is read, pydantic's path names the one it chose.
 _KINDS = frozenset(IncidentKind.values)
+_SINGLE = frozenset({"incident", "scheduled_maintenance"})  # the fields of one incident
 
 
 def first_fault(error: ValidationError) -> SourceError:
@@ -31,13 +32,15 @@ def first_fault(error: ValidationError) -> SourceError:
 
 
 def field_path(loc: tuple) -> str:
-    """("incidents", 0, "incident", "name") -> "incidents[0].name"."""
-    path = ""
+    """("incidents", 0, "incident", "name") -> "incidents[0].name"; the kind chosen for a
+    single incident goes too: ("incident", "incident", "name") -> "incident.name"."""
+    path, previous = "", None
     for part in loc:
         if isinstance(part, int):
             path += f"[{part}]"
-        elif part not in _KINDS:
+        elif not (part in _KINDS and (isinstance(previous, int) or previous in _SINGLE)):
             path += f".{part}" if path else part
+        previous = part
     return path
 
 

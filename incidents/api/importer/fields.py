@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BeforeValidator, PlainValidator, Strict
 from pydantic_core import PydanticCustomError
 
 from ... import validators
-from ...models import PUBLIC_ID_PATTERN, Component, Incident
+from ...models import CHANGE_NAME_LENGTH, PUBLIC_ID_PATTERN, Component, Incident
 from .errors import quoted, show
 
 _ID = re.compile(PUBLIC_ID_PATTERN)
@@ -96,9 +96,12 @@ def choice(values: list[str], what: str):
 Id = Annotated[str, PlainValidator(_id)]
 Time = Annotated[datetime.datetime, PlainValidator(_time)]
 Date = Annotated[datetime.date, PlainValidator(_date)]
-# Bodies, descriptions (Text) and the name a change repeats (Line): null is none ("").
+# Bodies, descriptions (Text) and the name a change repeats (ChangeName): null is none ("").
 Text = Annotated[_text_type(validators.validate_text), BeforeValidator(_null_is_empty)]
-Line = Annotated[_text_type(validators.validate_line), BeforeValidator(_null_is_empty)]
+ChangeName = Annotated[
+    _text_type(validators.validate_line, max_length=CHANGE_NAME_LENGTH),
+    BeforeValidator(_null_is_empty),
+]
 # Names and titles: one line, not blank, no longer than the database keeps.
 _NAME_LENGTH = Component._meta.get_field("name").max_length
 _TITLE_LENGTH = Incident._meta.get_field("title").max_length

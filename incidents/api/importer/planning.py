@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from ...models import Component, ComponentGroup, Incident, IncidentUpdate
 from .documents import ComponentRecord, Document, IncidentRecord, read
 from .errors import SourceError
+from .history import components_from_history, distinct_updates
 
 
 @dataclass
@@ -15,6 +16,9 @@ class Plan:
 
     components: dict[str, ComponentRecord] = field(default_factory=dict)
     incidents: dict[str, IncidentRecord] = field(default_factory=dict)
+    # Whether the source's page shows each component: True if a list of the page's
+    # components has it, None if the source has no such list (incidents.json alone).
+    listed: dict[str, bool | None] = field(default_factory=dict)
     page_id: str | None = None
     warnings: list[str] = field(default_factory=list)
 
@@ -26,10 +30,15 @@ class Plan:
     def members(self):
         return [c for c in self.components.values() if not c.is_group]
 
+    def shown(self, public_id: str) -> bool | None:
+        """True: the page lists it (shown here); False: not on the page (a new one is
+        hidden); None: no list says (a new one is shown, one here stays as it is)."""
+        return self.listed.get(public_id, False)
+
 
 def plan(documents: list[tuple[str, object]]) -> Plan:
     """Check the documents and gather their records; raise SourceError at the first fault."""
-    result, embedded = Plan(), {}
+    result, embedded, lists = Plan(), {}, False
     for name, data in documents:
         try:
             document = read(data)
@@ -37,10 +46,19 @@ def plan(documents: list[tuple[str, object]]) -> Plan:
             prefix = f"{name}: " if len(documents) > 1 else ""
             raise SourceError(f"{prefix}{error}") from None
         _gather(document, result, embedded)
+        lists = lists or "components" in document.model_fields_set
+    # A component a list of the page's has is on the page, one it leaves out is not;
+    # without any list (incidents.json alone), nothing says of those the incidents show.
+    if lists:
+        result.listed = dict.fromkeys(result.components, True)
+    else:
+        result.listed = dict.fromkeys(embedded, None)
     # Top-level component lists win over the copies embedded in incidents.
     result.components = embedded | result.components
     _check_names(result)
-    _check_references(result)
+    from_history, warnings = components_from_history(result.incidents, result.components)
+    result.components |= from_history
+    result.warnings += warnings
     return result
 
 
@@ -48,8 +66,9 @@ def _gather(document: Document, result: Plan, embedded: dict) -> None:
     result.page_id = document.page_id or result.page_id
     for record in document.components:
         result.components[record.public_id] = record
-    for record in [*document.incidents, *document.scheduled_maintenances]:
+    for record in document.all_incidents:
         embedded |= {component.public_id: component for component in record.components}
+        result.warnings += distinct_updates(record)
         known = result.incidents.get(record.public_id)
         if known:  # the same incident in two documents: keep every update
             ids = {u.public_id for u in record.updates}
@@ -94,23 +113,6 @@ def _refuse_duplicate_names(records, others: dict, model) -> None:
         seen[record.name] = record.path
 
 
-def _check_references(result: Plan) -> None:
-    """Drop (with a warning) changes of components that are neither imported nor here."""
-    codes = {c.code for i in result.incidents.values() for u in i.updates for c in u.changes}
-    known = set(result.components) | set(
-        Component.objects.filter(public_id__in=codes).values_list("public_id", flat=True)
-    )
-    for incident in result.incidents.values():
-        for update in incident.updates:
-            result.warnings += [
-                f"{change.path}.code: unknown component '{change.code}' ({change.name}); "
-                "this change is left out."
-                for change in update.changes
-                if change.code not in known
-            ]
-            update.changes = [c for c in update.changes if c.code in known]
-
-
 def describe(checked: Plan, *, dry_run: bool) -> list[str]:
     """One line per group, component and incident: what is (or would be) written."""
     verbs = ("would create", "would update") if dry_run else ("created", "updated")
@@ -118,6 +120,7 @@ def describe(checked: Plan, *, dry_run: bool) -> list[str]:
     lines = [
         f"{verbs[r.public_id in existing]} {'group' if r.is_group else 'component'} "
         f"'{r.name}' ({r.public_id})"
+        + ("" if checked.shown(r.public_id) is not False or r.public_id in existing else ", hidden")
         for r in [*checked.groups, *checked.members]
     ]
     for record in oldest_first(checked.incidents.values()):

@@ -14,7 +14,10 @@ def apply(checked: Plan) -> None:
     """Write everything, or nothing: one transaction, through incidents.services."""
     with transaction.atomic():
         groups = {g.public_id: _group(g) for g in checked.groups}
-        components = {c.public_id: _member(c, groups) for c in checked.members}
+        components = {
+            c.public_id: _member(c, groups, shown=checked.shown(c.public_id))
+            for c in checked.members
+        }
         components |= {c.public_id: c for c in _referenced_components(checked, components)}
         for record in oldest_first(checked.incidents.values()):
             _write_incident(record, components)
@@ -33,7 +36,7 @@ def _group(record: ComponentRecord) -> ComponentGroup:
     )
 
 
-def _member(record: ComponentRecord, groups: dict) -> Component:
+def _member(record: ComponentRecord, groups: dict, *, shown: bool | None) -> Component:
     group = groups.get(record.group_id)
     if group is None and record.group_id:
         group = ComponentGroup.objects.filter(public_id=record.group_id).first()
@@ -49,6 +52,9 @@ def _member(record: ComponentRecord, groups: dict) -> Component:
         start_date=record.start_date,
         created_at=record.created_at,
         updated_at=record.updated_at,
+        showcase=record.showcase,
+        only_show_if_degraded=record.only_show_if_degraded,
+        shown=shown,
     )
 
 
@@ -89,8 +95,10 @@ def _write_incident(record: IncidentRecord, components: dict) -> None:
             created_at=update.created_at,
             updated_at=update.updated_at,
             display_at=update.display_at,
+            notified=update.notified,
             component_changes=[
-                (components[c.code], c.old_status, c.new_status) for c in update.changes
+                services.ImportedChange(components[c.code], c.name, c.old_status, c.new_status)
+                for c in update.changes
             ],
         )
 

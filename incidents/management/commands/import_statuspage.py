@@ -21,8 +21,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "source",
             help="A file or http(s) URL of summary.json, incidents.json, "
-            "scheduled-maintenances.json or components.json, or a page's base URL "
-            "(then all of them are fetched).",
+            "scheduled-maintenances.json, components.json or one incident's document "
+            "(incidents/<id>.json), or a page's base URL (then all the lists are fetched).",
         )
         parser.add_argument(
             "--dry-run",

@@ -3,6 +3,9 @@
     manage.py post_update --title "Network problem" --status investigating \
         --component Network=major_outage --body "We're looking into it."
     echo "Back to normal." | manage.py post_update --incident k2l8x0q4v9m1 --status resolved
+
+With the database unreachable, the post goes to the break-glass journal instead: it is on
+the public pages at once and is posted (followers notified) when the database is back.
 """
 
 import re
@@ -12,12 +15,14 @@ from argparse import BooleanOptionalAction
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from incidents import services
 from incidents.models import PUBLIC_ID_PATTERN, Component, Incident, IncidentKind
 from incidents.validators import validate_line
+from public_store import journal, outage
 
 
 def _shown(value: str) -> str:
@@ -41,12 +46,17 @@ def _datetime(value, option):
     return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
 
 
+def _component_pair(pair):
+    name, sep, status = pair.rpartition("=")
+    if not sep or not name:
+        raise CommandError(f"--component: {_shown(pair)} is not NAME=STATUS.")
+    return name, status.strip()
+
+
 def _component_changes(pairs):
     changes = {}
     for pair in pairs:
-        name, sep, status = pair.rpartition("=")
-        if not sep or not name:
-            raise CommandError(f"--component: {_shown(pair)} is not NAME=STATUS.")
+        name, status = _component_pair(pair)
         try:
             validate_line(name)  # no component has such a name; the database cannot take it
             component = Component.objects.get(name__iexact=name.strip())
@@ -56,7 +66,7 @@ def _component_changes(pairs):
             raise CommandError(
                 f"--component: there is no component named {_shown(name)}."
             ) from None
-        changes[component] = status.strip()
+        changes[component] = status
     return changes
 
 
@@ -69,7 +79,11 @@ class Command(BaseCommand):
         target.add_argument("--title", help="Open a new incident with this title.")
         target.add_argument("--incident", metavar="ID", help="Public id of the incident to update.")
         parser.add_argument("--status", required=True, help="e.g. investigating, resolved.")
-        parser.add_argument("--impact", help="none, minor, major or critical.")
+        parser.add_argument(
+            "--impact",
+            help="none, minor, major or critical; a maintenance may also be maintenance, "
+            "its usual impact.",
+        )
         parser.add_argument(
             "--kind", default=IncidentKind.INCIDENT, help="incident or maintenance."
         )
@@ -103,39 +117,71 @@ class Command(BaseCommand):
             "body": body,
             "headline": options["headline"],
             "impact": options["impact"],
-            "component_changes": _component_changes(options["component"]),
             "published_at": options["published_at"]
             and _datetime(options["published_at"], "--published-at"),
             "is_draft": options["draft"],
             "notify": options["notify"],
         }
+        opening = {
+            "title": options["title"],
+            "kind": options["kind"],
+            "scheduled_for": options["scheduled_for"]
+            and _datetime(options["scheduled_for"], "--scheduled-for"),
+            "scheduled_until": options["scheduled_until"]
+            and _datetime(options["scheduled_until"], "--scheduled-until"),
+        }
+        try:
+            url = self._post(options, post, opening)
+        except DatabaseError as error:
+            if not outage.is_outage(error):
+                raise
+            url = self._post_to_journal(options, post, opening)
+        self.stdout.write(f"{settings.SITE_URL}{url}")
+
+    def _post(self, options, post, opening):
+        post["component_changes"] = _component_changes(options["component"])
         try:
             if options["title"] is not None:
-                update = services.incident_open(
-                    title=options["title"],
-                    kind=options["kind"],
-                    scheduled_for=options["scheduled_for"]
-                    and _datetime(options["scheduled_for"], "--scheduled-for"),
-                    scheduled_until=options["scheduled_until"]
-                    and _datetime(options["scheduled_until"], "--scheduled-until"),
-                    **post,
-                )
+                update = services.incident_open(**opening, **post)
             else:
                 update = services.update_create(
                     incident=self._incident(options["incident"]), **post
                 )
         except ValidationError as error:
             raise CommandError(_one_line(" ".join(_messages(error)))) from None
-        self.stdout.write(f"{settings.SITE_URL}{update.incident.get_absolute_url()}")
+        return update.incident.get_absolute_url()
+
+    def _post_to_journal(self, options, post, opening):
+        """Break glass: the database is unreachable, so the post goes to the journal,
+        is shown on the public pages at once and is posted when the database is back."""
+        if options["incident"] is not None:
+            opening = {"incident_id": self._public_id(options["incident"])}
+        post["component_changes"] = dict(_component_pair(pair) for pair in options["component"])
+        try:
+            entry = services.journal_post(**opening, **post)
+        except ValidationError as error:
+            raise CommandError(_one_line(" ".join(_messages(error)))) from None
+        except journal.JournalUnavailable as error:
+            raise CommandError(f"The database is unreachable, and {error}.") from None
+        self.stderr.write(
+            f"The database is unreachable: the post was written to the journal (entry "
+            f"{entry.id}) and is on the public pages now, marked as posted while our systems "
+            "were degraded. The worker posts it, and notifies followers, once the database "
+            "is back."
+        )
+        return entry.paths[1]
 
     def _incident(self, public_id):
         try:
-            # Ids are letters and digits; anything else (a NUL, say) never reaches the database.
-            if not re.fullmatch(PUBLIC_ID_PATTERN, public_id):
-                raise Incident.DoesNotExist
-            return Incident.objects.get(public_id=public_id)
+            return Incident.objects.get(public_id=self._public_id(public_id))
         except Incident.DoesNotExist:
             raise CommandError(f"--incident: there is no incident {_shown(public_id)}.") from None
+
+    def _public_id(self, public_id):
+        # Ids are letters and digits; anything else (a NUL, say) never reaches the database.
+        if not re.fullmatch(PUBLIC_ID_PATTERN, public_id):
+            raise CommandError(f"--incident: there is no incident {_shown(public_id)}.")
+        return public_id
 
 
 def _messages(error):
