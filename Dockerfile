@@ -9,6 +9,7 @@ COPY pyproject.toml README.md ./
 COPY statuspage statuspage
 COPY incidents incidents
 COPY subscribers subscribers
+COPY integrations integrations
 COPY public_store public_store
 COPY worker worker
 COPY health health
@@ -33,6 +34,7 @@ COPY manage.py ./
 COPY statuspage statuspage
 COPY incidents incidents
 COPY subscribers subscribers
+COPY integrations integrations
 COPY public_store public_store
 COPY worker worker
 COPY health health

@@ -3,7 +3,10 @@
 import importlib
 import sys
 
-BENCHMARKS = ["fanout", "webhooks", "readpath", "outage", "imports", "junk", "mirror"]
+BENCHMARKS = [
+    *("fanout", "webhooks", "readpath", "outage", "imports", "junk", "mirror"),
+    *("busy_page", "alerts"),
+]
 
 if len(sys.argv) > 1:
     importlib.import_module(f"bench.{sys.argv[1]}").main(sys.argv[2:])

@@ -7,8 +7,9 @@ one visibility rule (`IncidentUpdate.objects.published()`, and `Incident.objects
 
 import datetime
 from collections import defaultdict
+from dataclasses import dataclass
 
-from django.db.models import Max, Prefetch, Q
+from django.db.models import Max, Prefetch, Q, prefetch_related_objects
 from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
@@ -35,6 +36,8 @@ MAINTENANCE_ORDER = ["-scheduled_for", "-id"]
 SOONEST_FIRST = ["scheduled_for", "id"]
 # How many of the latest incidents' pages the store renders ahead.
 WARMED_INCIDENTS = 20
+# What "Past incidents" shows of an incident, beside its posts.
+PAST_INCIDENT_FIELDS = ["public_id", "title", "kind", "impact", "started_at", "scheduled_for"]
 
 
 def public_components() -> list[Component]:
@@ -152,22 +155,58 @@ def maintenance_windows(since: datetime.datetime):
     )
 
 
-def past_incidents(days: int):
-    """The last `days` days in the page's time zone, newest first, each with its incidents."""
+@dataclass(frozen=True)
+class PastDay:
+    """One day of "Past incidents": its first few incidents (with their posts) and how many
+    more began that day, which /history?day= lists in full."""
+
+    date: datetime.date
+    incidents: list[Incident]
+    more: int = 0
+
+
+def past_incidents(days: int, *, shown: int) -> list[PastDay]:
+    """The last `days` days in the page's time zone, newest first, each with the first
+    `shown` incidents that began that day (newest first) and how many more did.
+
+    Two queries, whatever the number of incidents: every incident of the period with
+    the few fields a day needs, then the posts of the shown ones."""
     today = timezone.localdate()
     dates = [today - datetime.timedelta(days=n) for n in range(days)]
     start = timezone.make_aware(datetime.datetime.combine(dates[-1], datetime.time()))
-    maintenance = Q(kind=IncidentKind.MAINTENANCE)
-    began = (~maintenance & Q(started_at__gte=start)) | (
-        maintenance & Q(scheduled_for__gte=start, scheduled_for__lte=timezone.now())
-    )
+    found = Incident.objects.public().filter(began_between(start, timezone.now()))
     by_day = defaultdict(list)
-    found = with_public_details(
-        Incident.objects.public().filter(began), components=False, changes=False
-    )
-    for incident in sorted(found, key=lambda i: i.began_at, reverse=True):
+    for incident in found.only(*PAST_INCIDENT_FIELDS):
         by_day[timezone.localdate(incident.began_at)].append(incident)
-    return [(date, by_day[date]) for date in dates]
+    for incidents in by_day.values():
+        incidents.sort(key=lambda i: (i.began_at, i.pk), reverse=True)
+    past = [
+        PastDay(date, by_day[date][:shown], max(len(by_day[date]) - shown, 0)) for date in dates
+    ]
+    published = IncidentUpdate.objects.published()
+    prefetch_related_objects(
+        [incident for day in past for incident in day.incidents],
+        Prefetch("updates", queryset=published, to_attr="published_updates"),
+    )
+    return past
+
+
+def began_between(start: datetime.datetime, end: datetime.datetime) -> Q:
+    """Incidents that began in [start, end): an incident at its first post, a maintenance
+    at its window (one announced ahead has not begun yet)."""
+    maintenance = Q(kind=IncidentKind.MAINTENANCE)
+    return (~maintenance & Q(started_at__gte=start, started_at__lt=end)) | (
+        maintenance & Q(scheduled_for__gte=start, scheduled_for__lt=end)
+    )
+
+
+def incidents_of_day(day: datetime.date):
+    """Every public incident and maintenance that began on `day` in the page's time zone,
+    newest first: the history of one busy day."""
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+    next_day = day + datetime.timedelta(days=1)
+    end = timezone.make_aware(datetime.datetime.combine(next_day, datetime.time()))
+    return Incident.objects.public().filter(began_between(start, min(end, timezone.now())))
 
 
 def last_public_change() -> datetime.datetime:

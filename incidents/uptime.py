@@ -8,13 +8,14 @@ began) or, without one, the day it was created or first changed status, whicheve
 earlier (history can be backfilled); days before that have no uptime (None), not 100%.
 
 `uptime_history()` adds what the page's daily bars show: each day's worst status and
-the public incidents that affected the component that day.
+the public incidents that affected the component that day (the first few of them, and
+how many in all: a day of alerts may have dozens, and the page stays light).
 """
 
 import datetime
 import zoneinfo
 from bisect import bisect_left, bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 
 from django.conf import settings
@@ -27,12 +28,15 @@ from .models import (
     ComponentStatus,
     ComponentStatusChange,
     Incident,
+    IncidentRow,
     IncidentStatus,
     worst_status,
 )
 
 DAYS = 90
 PARTIAL_WEIGHT = 0.3
+# Incidents named per day and component; the others are counted ("and 7 more").
+INCIDENTS_SHOWN_PER_DAY = 3
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,12 @@ class DayUptime:
     major_outage_seconds: int
     worst_status: str | None = None  # None when not monitored
     monitored_seconds: float = 0.0
-    incidents: tuple[Incident, ...] = ()  # filled in by uptime_history()
+    incidents: tuple[IncidentRow, ...] = ()  # the first few, newest first (uptime_history())
+    incident_count: int = 0  # all of them
+
+    @property
+    def more_incidents(self) -> int:
+        return self.incident_count - len(self.incidents)
 
 
 @dataclass(frozen=True)
@@ -81,23 +90,28 @@ def daily_uptime(
 
 
 def uptime_history(
-    components: list[Component], *, days: int = DAYS, now: datetime.datetime | None = None
+    components: list[Component],
+    *,
+    days: int = DAYS,
+    now: datetime.datetime | None = None,
+    shown: int = INCIDENTS_SHOWN_PER_DAY,
 ) -> list[ComponentUptime]:
-    """daily_uptime(), each day with the public incidents that affected the component then.
+    """daily_uptime(), each day with the public incidents that affected the component then:
+    the first `shown` of them (newest first) and how many in all.
 
-    Three queries in all, whatever the number of components and days.
+    Three queries in all, whatever the number of components, days and incidents.
     """
     # Not rounded to the minute: a page rendered right after a change must show it today.
     now = now or timezone.now()
     report = daily_uptime(components, days=days, now=now)
     _zone, _dates, bounds = _window(days, now)
-    found = _incidents_by_day([c.pk for c in components], bounds)
+    found = _incidents_by_day([c.pk for c in components], bounds, shown)
     return [
         replace(
             entry,
             days=[
-                replace(day, incidents=tuple(found[(entry.component.pk, i)]))
-                if (entry.component.pk, i) in found
+                replace(day, incidents=tuple(found[key][1]), incident_count=found[key][0])
+                if (key := (entry.component.pk, i)) in found
                 else day
                 for i, day in enumerate(entry.days)
             ],
@@ -114,21 +128,26 @@ def _window(days, now):
     return zone, dates, [_day_start(date, zone) for date in dates] + [now]
 
 
-def _incidents_by_day(component_ids, bounds):
-    """{(component id, day index): [incidents active that day]}, newest first."""
+def _incidents_by_day(component_ids, bounds, shown):
+    """{(component id, day index): (count, [the first `shown` incidents active that day])},
+    newest first."""
     links = (
         Incident.components.through.objects.filter(
             component_id__in=component_ids, incident__in=Incident.objects.public()
         )
         .filter(Q(incident__resolved_at__isnull=True) | Q(incident__resolved_at__gte=bounds[0]))
-        .select_related("incident")
         .order_by("-incident__started_at", "-incident_id")
+        .values_list("component_id", *IncidentRow.fields("incident__"))
     )
-    found = defaultdict(list)
-    for link in links:
-        for i in _days_touched(bounds, *_active_period(link.incident, bounds[-1])):
-            found[(link.component_id, i)].append(link.incident)
-    return found
+    counts, listed = Counter(), defaultdict(list)
+    for component_id, *values in links:
+        incident = IncidentRow(*values)
+        for i in _days_touched(bounds, *_active_period(incident, bounds[-1])):
+            key = (component_id, i)
+            counts[key] += 1
+            if len(listed[key]) < shown:
+                listed[key].append(incident)
+    return {key: (count, listed[key]) for key, count in counts.items()}
 
 
 def _active_period(incident, now):

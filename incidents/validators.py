@@ -34,6 +34,19 @@ def validate_line(value: str) -> None:
     _refuse(_FORBIDDEN_IN_LINE.search(value))
 
 
+def cleaned_text(value: str) -> str:
+    """`value` with what validate_text refuses replaced by U+FFFD, for text written by
+    machines (monitoring alerts), which is to be shown rather than refused."""
+    return _FORBIDDEN.sub("\ufffd", value)
+
+
+def cleaned_line(value: str) -> str:
+    """`value` as one line that validate_line accepts: line breaks and tabs become
+    spaces, runs of spaces one, and the rest it refuses U+FFFD."""
+    value = " ".join(re.split(f"[\\s{_LINE_BREAKS}]+", value)).strip()
+    return _FORBIDDEN_IN_LINE.sub("\ufffd", value)
+
+
 def validate_time(value: datetime.datetime) -> None:
     """Refuse a time that some time zone cannot show: it would overflow on its way."""
     if value.tzinfo is None:

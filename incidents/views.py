@@ -4,7 +4,7 @@ from django.core.paginator import EmptyPage, Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
-from public_store.http import PAGE, public_page
+from public_store.http import PAGE, Date, public_page
 
 from . import selectors
 from .models import IncidentKind
@@ -13,6 +13,10 @@ from .uptime import uptime_history
 UPDATES_PER_PAGE = 20
 INCIDENTS_PER_HISTORY_PAGE = 25
 PAST_INCIDENT_DAYS = 15
+# Incidents listed per day under "Past incidents"; a busier day links to the rest.
+PAST_INCIDENTS_SHOWN = 3
+# /history?day=2026-11-06: the incidents of one day (where "and 7 more" leads).
+DAY = Date("day")
 # Days of uptime bars on wide, medium and narrow screens (the stylesheet hides the oldest).
 UPTIME_WINDOWS = (90, 60, 30)
 
@@ -49,7 +53,7 @@ def home(request):
             "component_rows": selectors.component_rows(components),
             "active_incidents": [i for i in pinned if i.kind == IncidentKind.INCIDENT],
             "maintenances": [i for i in pinned if i.kind == IncidentKind.MAINTENANCE],
-            "past_days": selectors.past_incidents(PAST_INCIDENT_DAYS),
+            "past_days": selectors.past_incidents(PAST_INCIDENT_DAYS, shown=PAST_INCIDENTS_SHOWN),
             "timeline": timeline,
         },
     )
@@ -64,8 +68,13 @@ def incident_detail(request, public_id):
     return render(request, "incidents/incident_detail.html", {"incident": incident})
 
 
-@public_page(query=[PAGE])
+@public_page(query=[PAGE, DAY])
 def history(request):
-    incidents = selectors.with_public_details(selectors.incidents_and_maintenances(), changes=False)
+    day = DAY.read(request)
+    incidents = selectors.incidents_of_day(day) if day else selectors.incidents_and_maintenances()
+    incidents = selectors.with_public_details(incidents, changes=False)
     page = page_or_404(Paginator(incidents, INCIDENTS_PER_HISTORY_PAGE), request)
-    return render(request, "incidents/history.html", {"incidents": page})
+    if day and not page.paginator.count:
+        # Only days with incidents have a page, so no date can fill the store.
+        raise Http404(f"No incidents began on {day:%-d %b %Y}.")
+    return render(request, "incidents/history.html", {"incidents": page, "day": day})

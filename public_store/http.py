@@ -11,6 +11,8 @@ sites, so each of those responses allows any origin (CORS), refusals included, s
 scripts see why.
 """
 
+import contextlib
+import datetime
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -56,10 +58,39 @@ PAGE = WholeNumber("page", maximum=100_000)
 
 
 @dataclass(frozen=True)
+class Date:
+    """A query parameter a public view reads: a calendar date written YYYY-MM-DD, from
+    `earliest` to `latest` (None when absent). The bounds keep a day and the next one
+    clear of the years every time zone can show."""
+
+    name: str
+    earliest: datetime.date = datetime.date(1970, 1, 1)
+    latest: datetime.date = datetime.date(9998, 12, 31)
+    default: None = None
+
+    def read(self, request) -> datetime.date | None:
+        values = request.GET.getlist(self.name)
+        if not values:
+            return self.default
+        text = values[0] if len(values) == 1 else ""
+        day = None
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+            with contextlib.suppress(ValueError):  # 2026-02-30
+                day = datetime.date.fromisoformat(text)
+        if day is not None and self.earliest <= day <= self.latest:
+            return day
+        given = ", ".join(repr(value[:40]) for value in values[:3])
+        raise BadQuery(
+            f"{self.name} must be a date written YYYY-MM-DD, from {self.earliest} to "
+            f"{self.latest}, not {given}."
+        )
+
+
+@dataclass(frozen=True)
 class PublicPage:
     """What the store knows of a public view."""
 
-    query: tuple[WholeNumber, ...]  # the query parameters it reads: the key, nothing else
+    query: tuple[WholeNumber | Date, ...]  # the query parameters it reads: the key, nothing else
     methods: tuple[str, ...]  # GET, HEAD and any it answers itself; others get a 405
     refuse: Callable[[int, str], HttpResponse]  # a 400 or 405 in the view's own format
 

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "staff",
     "incidents",
     "subscribers",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -379,7 +380,8 @@ LOGGING = {
     "loggers": {
         name: {"level": env.str("LOG_LEVEL", default="INFO")}
         for name in (
-            *("incidents", "subscribers", "public_store", "worker", "staff", "health"),
+            *("incidents", "subscribers", "integrations", "public_store", "worker", "staff"),
+            "health",
             *("django.tasks", "django_tasks_db"),
         )
     },

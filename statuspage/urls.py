@@ -6,6 +6,7 @@ from health.views import healthz
 urlpatterns = [
     path("", include("incidents.urls")),
     path("", include("subscribers.urls")),
+    path("", include("integrations.urls")),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGURATION = "statuspage"
-APPS = ["incidents", "subscribers"]
+APPS = ["incidents", "subscribers", "integrations"]
 # Infrastructure the apps build on; it knows no app.
 INFRASTRUCTURE = ["public_store", "worker", "health", "staff", "throttling"]
 PACKAGES = [CONFIGURATION, *APPS, *INFRASTRUCTURE]
@@ -63,9 +63,11 @@ def test_no_module_imports_another_that_imports_it_back(graph):
     assert import_cycles(graph) == []
 
 
-def test_incidents_never_imports_subscribers(graph):
-    # incidents announces (incidents.signals); subscribers listens in its ready().
-    assert imports_between(graph, "incidents", "subscribers") == []
+@pytest.mark.parametrize("listener", ["subscribers", "integrations"])
+def test_incidents_never_imports_the_apps_that_use_it(graph, listener):
+    # incidents announces (incidents.signals); subscribers listens in its ready(), and
+    # integrations keeps its links to incidents on its own side.
+    assert imports_between(graph, "incidents", listener) == []
 
 
 @pytest.mark.parametrize("package", [*APPS, *INFRASTRUCTURE])

@@ -1,5 +1,6 @@
 """The public pages are valid HTML: the Nu Html Checker (vnu.jar from npm, on Java)."""
 
+import datetime
 import json
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ from public_store.mirrors import rewriting
 from subscribers.tokens import confirm_token, manage_token
 
 from .conftest import follower, later, open_incident
+from .test_busy_page import busy_day
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 VNU = settings.BASE_DIR / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -37,11 +39,15 @@ def public_pages():
 
     pending = followers.subscriber_subscribe(email="eve@example.org")
     incident = Incident.objects.get(title="Server reboot and database recovery")
+    busy = timezone.localdate() - datetime.timedelta(days=2)
+    busy_day(Component.objects.get(name="Network"), 5, day=busy)  # "and 2 more" links
     return {
         "home": "/",
         "home-page-2": "/?page=2",
         "incident": incident.get_absolute_url(),
         "history": reverse("history"),
+        "history-of-a-day": f"{reverse('history')}?day={busy.isoformat()}",
+        "bad-day": "/history?day=%3Cb%3E",
         "subscribe": reverse("subscribers:subscribe"),
         "thanks": reverse("subscribers:thanks"),
         "confirm": reverse("subscribers:confirm", args=[confirm_token(pending)]),

@@ -23,6 +23,7 @@ from .incidents import (
     Impact,
     Incident,
     IncidentKind,
+    IncidentRow,
     IncidentStatus,
     IncidentUpdate,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "Impact",
     "Incident",
     "IncidentKind",
+    "IncidentRow",
     "IncidentStatus",
     "IncidentUpdate",
     "PublicIdField",

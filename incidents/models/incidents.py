@@ -1,4 +1,5 @@
 import datetime
+from collections import namedtuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -159,6 +160,25 @@ class Incident(models.Model):
         """How long it lasted, or has lasted so far."""
         end = self.resolved_at or timezone.now()
         return max(end - self.began_at, datetime.timedelta(0))
+
+
+_ROW_FIELDS = "id public_id title kind status started_at resolved_at scheduled_for scheduled_until"
+
+
+class IncidentRow(namedtuple("IncidentRow", _ROW_FIELDS)):
+    """An incident read as plain values, for pages that go through thousands of them
+    (a model instance costs ten times more), with the model's own rules."""
+
+    __slots__ = ()
+    began_at = Incident.began_at
+    is_maintenance = Incident.is_maintenance
+    is_open = Incident.is_open
+    get_absolute_url = Incident.get_absolute_url
+
+    @classmethod
+    def fields(cls, prefix=""):
+        """The names to read with values_list(), from the incident or across a relation."""
+        return [f"{prefix}{name}" for name in cls._fields]
 
 
 class IncidentUpdateQuerySet(models.QuerySet):

@@ -1,8 +1,11 @@
 """Accessibility in a real browser: axe-core finds nothing, the keyboard reaches everything."""
 
+import datetime
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from incidents.demo import load_demo
@@ -10,6 +13,7 @@ from incidents.models import Component, Incident
 from subscribers.tokens import manage_token
 
 from ..conftest import follower, later, open_incident
+from ..test_busy_page import busy_day
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,11 +35,14 @@ def public_pages(transactional_db):
         scheduled_until=later(days=2, hours=2),
     )
     incident = Incident.objects.get(title="Server reboot and database recovery")
+    busy = timezone.localdate() - datetime.timedelta(days=2)
+    busy_day(Component.objects.get(name="Network"), 5, day=busy)  # "and 2 more" links
     manage = reverse("subscribers:manage", args=[manage_token(follower())])
     return {
         "status page": "/",
         "incident": incident.get_absolute_url(),
         "history": reverse("history"),
+        "history of a day": f"{reverse('history')}?day={busy.isoformat()}",
         "follow": reverse("subscribers:subscribe"),
         "manage or leave": manage,
     }

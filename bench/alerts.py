@@ -1,0 +1,218 @@
+"""Alerts in: how soon one is on the public page, and a storm of them absorbed.
+
+    python -m bench alerts [--rate 100] [--seconds 60] [--samples 10] [--database-url URL]
+
+gunicorn (2 sync workers) and the worker serve a fresh demo database with the default
+public store (files under a temporary VAR_DIR), as `make run` does.
+
+- Latency: an integration with --auto-publish and --hold-down 0; an alert is posted and
+  `/` is fetched until it names the incident (the store's refresh included), `--samples`
+  times. Baseline: the same requests' round trip alone (a GET of the stored `/`).
+- Storm: `--rate` alerts a second for `--seconds` (generic alerts of 200 groups on the
+  demo's components, picked at random, one in three a resolution: groups open, flap,
+  resolve and reopen) to a drafts integration whose rate limit allows them; every
+  answer is counted (200: applied at once; 202: queued, applied in order by the
+  worker), then the time the worker takes to empty the queue. Baseline: GET `/` at the
+  same rate for 10 s before and after.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from bench.readpath import ROOT, environment, manage, start_gunicorn
+
+COMPONENTS = ["Web servers", "Database servers", "Network", "Email"]
+
+
+class Client:
+    """One keep-alive connection per thread."""
+
+    def __init__(self, base):
+        self.netloc = urlsplit(base).netloc
+        self.local = threading.local()
+
+    def request(self, method, path, body=None):
+        connection = getattr(self.local, "connection", None)
+        if connection is None:
+            connection = self.local.connection = http.client.HTTPConnection(self.netloc, timeout=30)
+            connection.connect()
+            # As monitoring systems' HTTP clients do (Go's sets it by default).
+            connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        headers = {"Content-Type": "application/json"} if body else {}
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            return response.status, response.read()
+        except (OSError, http.client.HTTPException):
+            self.local.connection = None
+            connection.close()
+            return 599, b""  # no answer at all: counted as an error
+
+
+def add_integration(env, *args):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "add_integration", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return urlsplit(result.stdout.strip()).path
+
+
+def latency(client, path, samples):
+    """Seconds from posting an alert to `/` naming its incident, and a bare GET's."""
+    took, bare = [], []
+    for n in range(samples):
+        title = f"Latency probe {n} {random.randrange(10**9)}"
+        alert = {"status": "firing", "component": "Network", "severity": "critical"}
+        alert |= {"title": title, "fingerprint": title}
+        start = time.perf_counter()
+        status, _ = client.request("POST", path, json.dumps(alert).encode())
+        assert status == 200, status
+        while title.encode() not in client.request("GET", "/")[1]:
+            if time.perf_counter() - start > 30:
+                raise RuntimeError("the incident never showed on /")
+        took.append(time.perf_counter() - start)
+        before = time.perf_counter()
+        client.request("GET", "/")
+        bare.append(time.perf_counter() - before)
+        resolved = {"status": "resolved", "fingerprint": title}
+        client.request("POST", path, json.dumps(resolved).encode())
+    return took, bare
+
+
+def at_rate(client, rate, seconds, make_request):
+    """Send `rate` requests a second for `seconds`; each answer's status and time."""
+    results, lock = [], threading.Lock()
+
+    def one(request):
+        start = time.perf_counter()
+        status, _ = client.request(*request)
+        with lock:
+            results.append((status, time.perf_counter() - start))
+
+    with ThreadPoolExecutor(max_workers=int(rate * 2)) as pool:  # the offered rate holds
+        begin = time.perf_counter()
+        for n in range(int(rate * seconds)):
+            time.sleep(max(0.0, begin + n / rate - time.perf_counter()))
+            pool.submit(one, make_request(n))
+    return results, time.perf_counter() - begin
+
+
+def storm_request(path):
+    def make(n):
+        group = random.randrange(200)
+        alert = {
+            "status": "resolved" if n % 3 == 2 else "firing",
+            "component": COMPONENTS[group % len(COMPONENTS)],
+            "severity": ["critical", "error", "warning"][group % 3],
+            "title": f"Storm alert {group}",
+            "message": "Generated by the benchmark.",
+            "fingerprint": f"storm-{group}",
+        }
+        return "POST", path, json.dumps(alert).encode()
+
+    return make
+
+
+QUEUED = (
+    "from integrations.models import AlertPayload; "
+    "print(AlertPayload.objects.filter(applied_at__isnull=True).count())"
+)
+
+
+def queue_drained(env) -> float:
+    """Seconds until the worker has applied every queued delivery."""
+    start = time.perf_counter()
+    while True:
+        left = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-v0", "-c", QUEUED],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        if left.stdout.split()[-1:] == ["0"]:
+            return time.perf_counter() - start
+        time.sleep(1)
+
+
+def summary(results, took):
+    statuses = Counter(status for status, _ in results)
+    times = sorted(seconds for _, seconds in results)
+    p99 = times[int(len(times) * 0.99) - 1]
+    answers = ", ".join(f"{count}× {status}" for status, count in sorted(statuses.items()))
+    errors = sum(count for status, count in statuses.items() if status >= 500)
+    return (
+        f"{len(results) / took:6.1f} req/s   p50 {statistics.median(times) * 1000:6.1f} ms"
+        f"   p99 {p99 * 1000:6.1f} ms   max {times[-1] * 1000:6.1f} ms   answers: {answers}"
+        f"   5xx: {errors}"
+    )
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench alerts")
+    parser.add_argument("--rate", type=float, default=100)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--samples", type=int, default=10)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as var_dir:
+        env = environment(var_dir, args.database_url)
+        manage(env, "migrate", "-v0")
+        manage(env, "flush", "--no-input", "-v0")
+        manage(env, "seed_demo")
+        public = add_integration(env, "generic", "Latency", "--auto-publish", "--hold-down", "0")
+        limit = str(int(args.rate * 120))  # twice the storm's rate, a minute
+        drafts = add_integration(env, "generic", "Storm", "--rate-limit", limit)
+        log = open(Path(var_dir) / "processes.log", "ab")  # noqa: SIM115
+        server, base = start_gunicorn(env, log)
+        worker = subprocess.Popen(
+            [sys.executable, "manage.py", "run_worker"], cwd=ROOT, env=env, stdout=log, stderr=log
+        )
+        try:
+            client = Client(base)
+            client.request("GET", "/")
+            took, bare = latency(client, public, args.samples)
+            page = ("GET", "/", None)
+            first = at_rate(client, args.rate, 10, lambda n: page)
+            storm = at_rate(client, args.rate, args.seconds, storm_request(drafts))
+            drained = queue_drained(env)
+            last = at_rate(client, args.rate, 10, lambda n: page)
+        finally:
+            server.terminate()
+            worker.terminate()
+            server.wait(timeout=10)
+            worker.wait(timeout=30)
+    database = env["DATABASE_URL"].split(":")[0]
+    print(f"Alerts in (gunicorn, 2 workers, and the worker; {database})")
+    print(
+        f"  alert → incident on /, auto-publish, hold-down 0: median "
+        f"{statistics.median(took) * 1000:.0f} ms, longest {max(took) * 1000:.0f} ms "
+        f"of {len(took)} (goal: < 2 s); a GET of / alone: {statistics.median(bare) * 1000:.1f} ms"
+    )
+    print(f"  GET / at {args.rate:g}/s, 10 s, before:  {summary(*first)}")
+    print(f"  alerts at {args.rate:g}/s, {args.seconds} s:      {summary(*storm)}")
+    print(f"  the queue was empty {drained:.0f} s after the last alert was answered")
+    print(f"  GET / at {args.rate:g}/s, 10 s, after:   {summary(*last)}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
