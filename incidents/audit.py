@@ -31,6 +31,7 @@ FIELDS = {
         "impact",
         "published_at",
         "is_draft",
+        "keep_components",
         "notify",
     ],
     Component: [

@@ -81,6 +81,7 @@ def test_draft_backdating_and_notify_flags(db):
         "--notify",
         "--published-at",
         "2024-01-02T10:00",
+        "--yes",  # an open incident backdated: confirmed
     )
     old, draft, loud = (
         IncidentUpdate.objects.get(incident__title=t) for t in ["Old", "Draft", "Loud"]
@@ -105,7 +106,7 @@ def test_draft_backdating_and_notify_flags(db):
                 "--component",
                 "Nope=major_outage",
             ],
-            "no component named 'Nope'",
+            "unknown component 'Nope'. Components: Network.",
         ),
         (
             [
@@ -118,7 +119,7 @@ def test_draft_backdating_and_notify_flags(db):
                 "--component",
                 "Network=on_fire",
             ],
-            "not a component status",
+            "unknown status 'on_fire' for Network. Statuses: operational, degraded_performance",
         ),
         (
             ["--title", "X", "--status", "investigating", "--body", "x", "--component", "Network"],

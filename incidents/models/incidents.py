@@ -219,6 +219,12 @@ class IncidentUpdate(models.Model):
         help_text="May be in the past (backfill) or the future (scheduled).",
     )
     is_draft = models.BooleanField("draft", default=False)
+    # A resolution brings the incident's components back when it goes live, unless kept.
+    keep_components = models.BooleanField(
+        default=False,
+        help_text="Resolving: leave the components as they are instead of bringing the "
+        "ones this incident changed back to operational.",
+    )
     notify = models.BooleanField(
         "notify followers", default=True, help_text="Mail this post to the followers."
     )

@@ -7,7 +7,8 @@ live" for the followers' outbox, a "public state changed" mark that fires on com
 and returns. No mail, rendering or network happens here.
 
 By subject: incidents.py (open, edit, delete), updates.py (the posts), going_live.py
-(what an update does when it goes live), maintenances.py (automatic windows),
+(what an update does when it goes live), restoring.py (what a resolution brings back),
+dates.py (dates that need confirming), maintenances.py (automatic windows),
 components.py, imports.py (from Statuspage), journal.py (posts made while the database was
 unreachable, and their replay); common.py holds the shared skeleton.
 """
@@ -19,6 +20,7 @@ from .components import (
     group_delete,
     group_save,
 )
+from .dates import NEEDS_CONFIRMATION, check_post_date, needs_confirmation
 from .imports import (
     ImportedChange,
     component_import,
@@ -29,6 +31,7 @@ from .imports import (
 from .incidents import incident_delete, incident_edit, incident_open
 from .journal import journal_post, journal_replay_due
 from .maintenances import maintenances_transition_due
+from .restoring import component_restores, restores_components
 from .updates import (
     BACKDATED_AFTER,
     update_create,
@@ -39,9 +42,12 @@ from .updates import (
 
 __all__ = [
     "BACKDATED_AFTER",
+    "NEEDS_CONFIRMATION",
     "ImportedChange",
+    "check_post_date",
     "component_delete",
     "component_import",
+    "component_restores",
     "component_save",
     "component_set_status",
     "group_delete",
@@ -54,6 +60,8 @@ __all__ = [
     "journal_post",
     "journal_replay_due",
     "maintenances_transition_due",
+    "needs_confirmation",
+    "restores_components",
     "update_create",
     "update_delete",
     "update_edit",

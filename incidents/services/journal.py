@@ -182,12 +182,13 @@ def _replay(entry) -> str:
         for name in ("scheduled_for", "scheduled_until"):
             fields[name] = fields[name] and datetime.datetime.fromisoformat(fields[name])
         post.pop("impact")  # the new incident's own, in `fields`
-        update = incident_open(**fields, **post)
+        # Confirmed when posted: refusing it now would lose a post the public has seen.
+        update = incident_open(**fields, **post, confirmed=True)
     else:
         incident = Incident.objects.filter(public_id=data["incident"]).first()
         if incident is None:
             raise ValidationError(f"There is no incident {data['incident']!r}.")
-        update = update_create(incident=incident, **post)
+        update = update_create(incident=incident, **post, confirmed=True)
     return update.incident.get_absolute_url()
 
 

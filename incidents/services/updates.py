@@ -11,6 +11,7 @@ from .. import audit
 from ..markdown import render_markdown
 from ..models import Component, ComponentStatus, ComponentStatusChange, Incident, IncidentUpdate
 from .common import check_component_changes, mark_public_state_changed
+from .dates import check_post_date
 from .going_live import go_live, incident_refresh
 
 # An update dated further back than this is backfilled history: nobody is mailed by default.
@@ -28,13 +29,21 @@ def update_create(
     published_at: datetime.datetime | None = None,
     is_draft: bool = False,
     notify: bool | None = None,
+    keep_components: bool = False,
+    confirmed: bool = False,
     author=None,
 ) -> IncidentUpdate:
-    """Post an update to an incident: the status now, a message, component changes."""
+    """Post an update to an incident: the status now, a message, component changes.
+
+    A resolution (resolved, completed) brings back the components the incident changed
+    that it does not name, when it goes live (see restoring.py), unless keep_components.
+    A date that rewrites the past needs `confirmed` (see dates.py)."""
     component_changes = dict(component_changes or {})
     check_component_changes(component_changes)
     now = timezone.now()
     published_at = published_at or now
+    if not confirmed:
+        check_post_date(incident=incident, status=status, published_at=published_at)
     if notify is None:
         notify = published_at >= now - BACKDATED_AFTER
     update = IncidentUpdate(
@@ -46,6 +55,7 @@ def update_create(
         published_at=published_at,
         is_draft=is_draft,
         notify=notify,
+        keep_components=keep_components,
         author=author,
     )
     update.full_clean()

@@ -20,7 +20,14 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from incidents import services
-from incidents.models import PUBLIC_ID_PATTERN, Component, Incident, IncidentKind
+from incidents.models import (
+    PUBLIC_ID_PATTERN,
+    Component,
+    ComponentStatus,
+    Incident,
+    IncidentKind,
+)
+from incidents.services.dates import when
 from incidents.validators import validate_line
 from public_store import journal, outage
 
@@ -63,11 +70,28 @@ def _component_changes(pairs):
         except ValidationError as error:
             raise CommandError(f"--component: {error.messages[0]}") from None
         except Component.DoesNotExist:
+            names = ", ".join(sorted(Component.objects.values_list("name", flat=True)))
             raise CommandError(
-                f"--component: there is no component named {_shown(name)}."
+                f"--component: unknown component {_shown(name)}. "
+                f"Components: {names or '(none yet)'}."
             ) from None
+        if status not in ComponentStatus.values:
+            raise CommandError(
+                f"--component: unknown status {_shown(status)} for {component.name}. "
+                f"Statuses: {', '.join(ComponentStatus.values)}."
+            )
         changes[component] = status
     return changes
+
+
+def _not_public_yet(update):
+    """What to print for a post the public cannot see yet, instead of its address."""
+    if update.is_draft:
+        return f"Saved as a draft, not public (incident {update.incident.public_id})."
+    return (
+        f"Scheduled for {when(update.published_at)}, not public until then "
+        f"(incident {update.incident.public_id})."
+    )
 
 
 class Command(BaseCommand):
@@ -106,6 +130,18 @@ class Command(BaseCommand):
             default=None,
             help="Mail followers (default: yes, unless the post is backdated).",
         )
+        parser.add_argument(
+            "--keep-components",
+            action="store_true",
+            help="Resolving: leave the components as they are (by default the ones this "
+            "incident changed go back to operational).",
+        )
+        parser.add_argument(
+            "--yes",
+            action="store_true",
+            help="Confirm a date that rewrites the past (before the incident started, or "
+            "an open incident more than 7 days ago).",
+        )
 
     def handle(self, *args, **options):
         body = options["body"]
@@ -131,25 +167,33 @@ class Command(BaseCommand):
             and _datetime(options["scheduled_until"], "--scheduled-until"),
         }
         try:
-            url = self._post(options, post, opening)
+            update = self._post(options, post, opening)
         except DatabaseError as error:
             if not outage.is_outage(error):
                 raise
             url = self._post_to_journal(options, post, opening)
-        self.stdout.write(f"{settings.SITE_URL}{url}")
+            self.stdout.write(f"{settings.SITE_URL}{url}")
+            return
+        if update.is_published:
+            self.stdout.write(f"{settings.SITE_URL}{update.incident.get_absolute_url()}")
+        else:
+            self.stdout.write(_not_public_yet(update))
 
     def _post(self, options, post, opening):
-        post["component_changes"] = _component_changes(options["component"])
+        post = post | {
+            "component_changes": _component_changes(options["component"]),
+            "keep_components": options["keep_components"],
+            "confirmed": options["yes"],
+        }
         try:
             if options["title"] is not None:
-                update = services.incident_open(**opening, **post)
-            else:
-                update = services.update_create(
-                    incident=self._incident(options["incident"]), **post
-                )
+                return services.incident_open(**opening, **post)
+            return services.update_create(incident=self._incident(options["incident"]), **post)
         except ValidationError as error:
+            if services.needs_confirmation(error):
+                message = f"{error.message} Add --yes to post it dated so."
+                raise CommandError(_one_line(message)) from None
             raise CommandError(_one_line(" ".join(_messages(error)))) from None
-        return update.incident.get_absolute_url()
 
     def _post_to_journal(self, options, post, opening):
         """Break glass: the database is unreachable, so the post goes to the journal,

@@ -1,0 +1,51 @@
+"""Dates that need a person's confirmation: a post that would rewrite the past.
+
+A post dated before its incident started, or one that leaves an incident open since
+more than a week ago ("Duration 10196 days so far", weeks of red uptime) is most
+often a typo. The services refuse it with the code "needs_confirmation" unless called
+with confirmed=True; the admin asks, the shell wants --yes.
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from ..models import CLOSED_STATUSES, Incident
+
+NEEDS_CONFIRMATION = "needs_confirmation"
+# An open incident backdated further than this needs confirming.
+OPEN_SINCE_LIMIT = datetime.timedelta(days=7)
+
+
+def check_post_date(
+    *, incident: Incident | None, status: str, published_at: datetime.datetime
+) -> None:
+    """Raise ValidationError(code="needs_confirmation") for a date to confirm.
+    `incident`: None when opening one (the post is its first)."""
+    if incident is not None and incident.pk and published_at < incident.started_at:
+        raise ValidationError(
+            f"This post is dated {when(published_at)}, before the incident started "
+            f"({when(incident.started_at)}).",
+            code=NEEDS_CONFIRMATION,
+        )
+    if status in CLOSED_STATUSES or published_at >= timezone.now() - OPEN_SINCE_LIMIT:
+        return
+    if incident is not None and incident.pk:
+        later = incident.updates.filter(published_at__gt=published_at)
+        if later.exists():
+            return  # not the latest word: the incident's state is the later posts'
+    days = (timezone.now() - published_at).days
+    raise ValidationError(
+        f"This post is dated {when(published_at)}, {days} days ago, and leaves the incident "
+        f"open since then: its page would say it has lasted {days} days so far.",
+        code=NEEDS_CONFIRMATION,
+    )
+
+
+def needs_confirmation(error: ValidationError) -> bool:
+    return getattr(error, "code", None) == NEEDS_CONFIRMATION
+
+
+def when(moment: datetime.datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M %Z")
