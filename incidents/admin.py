@@ -10,7 +10,7 @@ from django.utils.html import format_html
 
 from staff.mixins import DeletesThroughServices
 
-from . import audit, services
+from . import audit, posting_admin, services
 from .forms import IncidentOpenForm, UpdateForm
 from .markdown import render_markdown, safe_html
 from .models import AuditEntry, Component, ComponentGroup, Incident, IncidentUpdate
@@ -99,41 +99,64 @@ class IncidentAdmin(DeletesThroughServices, admin.ModelAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = IncidentOpenForm(request.POST or None)
+        confirm = None
         if request.method == "POST" and form.is_valid() and "_preview" not in request.POST:
             try:
                 update = services.incident_open(author=request.user, **form.service_arguments())
             except ValidationError as error:
-                _add_errors(form, error)
+                confirm = posting_admin.confirmation(error, form) or _add_errors(form, error)
             else:
-                messages.success(request, f"Opened “{update.incident}”.")
+                what = f"“{update.incident}”"
+                messages.success(request, posting_admin.posted_message(update, what))
                 return redirect("admin:incidents_incident_changelist")
-        return self._post_form(request, form, title="Open an incident")
+        return self._post_form(request, form, title="Open an incident", confirm=confirm)
 
     def post_update_view(self, request, incident_id):
         incident = get_object_or_404(Incident, pk=incident_id)
         if not self.has_change_permission(request, incident):
             raise PermissionDenied
-        latest = incident.updates.first()
         form = UpdateForm(
             request.POST or None,
             kind=incident.kind,
-            initial={"status": latest.status if latest else None},
+            initial=self._update_initial(request, incident),
         )
+        confirm = None
         if request.method == "POST" and form.is_valid() and "_preview" not in request.POST:
             try:
-                services.update_create(
+                update = services.update_create(
                     incident=incident, author=request.user, **form.service_arguments()
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                confirm = posting_admin.confirmation(error, form) or _add_errors(form, error)
             else:
-                messages.success(request, f"Posted an update to “{incident}”.")
+                what = f"an update to “{incident}”"
+                messages.success(request, posting_admin.posted_message(update, what))
                 return redirect("admin:incidents_incident_changelist")
+        elif "_preview" in request.POST and form.is_valid():
+            data = form.cleaned_data
+            if services.restores_components(data["status"]) and not data["keep_components"]:
+                form = form.with_restores(services.component_restores(incident=incident))
         return self._post_form(
-            request, form, title=f"Post an update: {incident}", incident=incident
+            request,
+            form,
+            title=f"Post an update: {incident}",
+            incident=incident,
+            confirm=confirm,
         )
 
-    def _post_form(self, request, form, *, title, incident=None):
+    def _update_initial(self, request, incident):
+        """The latest status, or the one asked for (?status=resolved: "Resolve"), with
+        the components a resolution brings back pre-selected."""
+        latest = incident.updates.first()
+        status = request.GET.get("status")
+        if status not in incident.status_choices():
+            return {"status": latest.status if latest else None}
+        initial = {"status": status}
+        if services.restores_components(status):
+            initial |= posting_admin.restore_initial(UpdateForm, incident)
+        return initial
+
+    def _post_form(self, request, form, *, title, incident=None, confirm=None):
         preview = None
         if request.method == "POST" and "_preview" in request.POST and form.is_valid():
             preview = safe_html(render_markdown(form.cleaned_data["body"]))
@@ -145,6 +168,9 @@ class IncidentAdmin(DeletesThroughServices, admin.ModelAdmin):
             "incident": incident,
             "preview": preview,
             "updates": incident.updates.all()[:5] if incident else [],
+            "planned_changes": posting_admin.planned_changes(form, incident),
+            "resolving_status": incident and posting_admin.resolving_status(incident),
+            "confirm": confirm,
         }
         return TemplateResponse(request, "admin/incidents/post_form.html", context)
 

@@ -45,9 +45,18 @@ class UpdateForm(forms.Form):
     )
     is_draft = forms.BooleanField(label="Save as draft", required=False)
     notify = forms.ChoiceField(label="Notify followers", choices=NOTIFY_CHOICES, initial="auto")
+    keep_components = forms.BooleanField(
+        label="Keep components as they are",
+        required=False,
+        help_text="Resolving or completing: by default the components this incident changed "
+        "go back to operational (or to what another open incident holds).",
+    )
+    # Shown (as a checkbox) only when the services ask to confirm the post's date.
+    confirm_date = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, kind=IncidentKind.INCIDENT, **kwargs):
         super().__init__(*args, **kwargs)
+        self.kind = kind
         self.fields["status"].choices = [(s.value, s.label) for s in STATUSES_BY_KIND[kind]]
         self.components = list(Component.objects.select_related("group"))
         for component in self.components:
@@ -90,7 +99,19 @@ class UpdateForm(forms.Form):
             "is_draft": data["is_draft"],
             "notify": {"auto": None, "yes": True, "no": False}[data["notify"]],
             "component_changes": self.component_changes(),
+            "keep_components": data["keep_components"],
+            "confirmed": data["confirm_date"],
         }
+
+    def with_restores(self, restores):
+        """The form again, each component a resolution brings back pre-selected (the
+        ones the operator set are kept): what posting it will do, shown beforehand."""
+        data = self.data.copy()
+        for component, status in restores.items():
+            name = self.component_field_name(component)
+            if not data.get(name):
+                data[name] = status
+        return type(self)(data, kind=self.kind)
 
 
 class IncidentOpenForm(UpdateForm):

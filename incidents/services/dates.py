@@ -11,7 +11,7 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from ..models import CLOSED_STATUSES, Incident
+from ..models import CLOSED_STATUSES, Incident, IncidentKind
 
 NEEDS_CONFIRMATION = "needs_confirmation"
 # An open incident backdated further than this needs confirming.
@@ -19,17 +19,25 @@ OPEN_SINCE_LIMIT = datetime.timedelta(days=7)
 
 
 def check_post_date(
-    *, incident: Incident | None, status: str, published_at: datetime.datetime
+    *,
+    incident: Incident | None,
+    status: str,
+    published_at: datetime.datetime,
+    kind: str = IncidentKind.INCIDENT,
 ) -> None:
     """Raise ValidationError(code="needs_confirmation") for a date to confirm.
-    `incident`: None when opening one (the post is its first)."""
+    `incident`: None when opening one (the post is its first, of `kind`). A maintenance
+    lasts its window, not from its announcement: only the first rule is for it."""
     if incident is not None and incident.pk and published_at < incident.started_at:
         raise ValidationError(
             f"This post is dated {when(published_at)}, before the incident started "
             f"({when(incident.started_at)}).",
             code=NEEDS_CONFIRMATION,
         )
-    if status in CLOSED_STATUSES or published_at >= timezone.now() - OPEN_SINCE_LIMIT:
+    kind = incident.kind if incident is not None else kind
+    if kind != IncidentKind.INCIDENT or status in CLOSED_STATUSES:
+        return
+    if published_at >= timezone.now() - OPEN_SINCE_LIMIT:
         return
     if incident is not None and incident.pk:
         later = incident.updates.filter(published_at__gt=published_at)

@@ -48,7 +48,7 @@ def incident_open(
         impact = Impact.MAINTENANCE if kind == IncidentKind.MAINTENANCE else Impact.MINOR
     published_at = published_at or timezone.now()
     if not confirmed:
-        check_post_date(incident=None, status=status, published_at=published_at)
+        check_post_date(incident=None, status=status, published_at=published_at, kind=kind)
     incident = Incident(
         title=title.strip(),
         kind=kind,
