@@ -14,6 +14,7 @@ from . import audit, posting_admin, services
 from .forms import IncidentOpenForm, UpdateForm
 from .markdown import render_markdown, safe_html
 from .models import AuditEntry, Component, ComponentGroup, Incident, IncidentUpdate
+from .services.dates import when
 
 
 def _add_errors(form, error: ValidationError):
@@ -47,6 +48,7 @@ class IncidentAdmin(DeletesThroughServices, admin.ModelAdmin):
         "kind",
         "started_at",
         "last_update",
+        "visibility",
         "post_update_link",
     ]
     list_filter = ["status", "kind", "impact", "components"]
@@ -70,7 +72,16 @@ class IncidentAdmin(DeletesThroughServices, admin.ModelAdmin):
     inlines = [UpdateInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(last_update_at=Max("updates__published_at"))
+        incidents = super().get_queryset(request).with_visibility()
+        return incidents.annotate(last_update_at=Max("updates__published_at"))
+
+    @admin.display(description="Visibility")
+    def visibility(self, incident):
+        if incident.visibility == "Scheduled":
+            return format_html(
+                "Scheduled<br><small>{}</small>", when(incident.scheduled_at)
+            )
+        return incident.visibility
 
     @admin.display(description="Last update", ordering="last_update_at")
     def last_update(self, incident):

@@ -4,7 +4,7 @@ from collections import namedtuple
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -72,6 +72,16 @@ class IncidentQuerySet(models.QuerySet):
 
     def open(self):
         return self.exclude(status__in=CLOSED_STATUSES)
+
+    def with_visibility(self):
+        """Annotated for the operators' list: `is_public` (a post the public sees) and
+        `scheduled_at` (the first post still to come, a draft's not counting)."""
+        posts = IncidentUpdate.objects.filter(incident=OuterRef("pk"))
+        coming = posts.filter(is_draft=False, published_at__gt=timezone.now())
+        return self.annotate(
+            is_public=Exists(posts.published()),
+            scheduled_at=Subquery(coming.order_by("published_at").values("published_at")[:1]),
+        )
 
 
 class Incident(models.Model):
@@ -143,6 +153,13 @@ class Incident(models.Model):
     @property
     def is_maintenance(self):
         return self.kind == IncidentKind.MAINTENANCE
+
+    @property
+    def visibility(self) -> str:
+        """Draft, Scheduled or Public, read from with_visibility()'s annotations."""
+        if self.is_public:
+            return "Public"
+        return "Scheduled" if self.scheduled_at else "Draft"
 
     @property
     def is_open(self):
