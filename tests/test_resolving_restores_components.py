@@ -1,9 +1,11 @@
 """Resolving (or completing a maintenance) brings back the components the incident changed."""
 
 import io
+import re
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from incidents import services
@@ -156,3 +158,54 @@ def test_post_update_keep_components_opts_out(network):
     incident.refresh_from_db()
     assert incident.status == "resolved" and status(network) == "major_outage"
     assert incident.updates.first().keep_components is True
+
+
+def post_update_url(incident):
+    return reverse("admin:incidents_incident_post_update", args=[incident.pk])
+
+
+def selected(html, component):
+    select = re.search(rf'<select name="component_{component.pk}".*?</select>', html, re.S)
+    return re.search(r'<option value="([^"]*)" selected>', select.group()).group(1)
+
+
+def test_the_admin_resolve_shortcut_preselects_and_lists_what_comes_back(operator_client, network):
+    incident = open_incident(component_changes={network: "major_outage"}).incident
+    form = operator_client.get(post_update_url(incident)).content.decode()
+    assert 'href="?status=resolved">Resolve</a>' in form
+    assert selected(form, network) == ""  # a follow-up changes nothing by default
+    resolving = operator_client.get(post_update_url(incident), {"status": "resolved"})
+    html = resolving.content.decode()
+    assert '<option value="resolved" selected>' in html
+    assert selected(html, network) == "operational"
+    assert "<li>Network: major outage → operational</li>" in html
+
+
+def test_the_admin_preview_of_a_resolution_shows_the_restores(operator_client, network, web):
+    open_incident(title="Other", component_changes={web: "partial_outage"})
+    incident = open_incident(
+        component_changes={network: "major_outage", web: "major_outage"}
+    ).incident
+    data = {"status": "resolved", "body": "Fixed.", "notify": "auto", "_preview": "1"}
+    html = operator_client.post(post_update_url(incident), data).content.decode()
+    assert selected(html, network) == "operational"
+    assert selected(html, web) == "partial_outage"  # the other incident still holds it
+    start = html.index("<h2>Preview</h2>")
+    preview = html[start : html.index("</fieldset>", start)]
+    assert "<li>Network: major outage → operational</li>" in preview
+    assert "<li>Web servers: major outage → partial outage</li>" in preview
+    assert status(network) == "major_outage"  # a preview posts nothing
+
+
+def test_resolving_in_the_admin_without_touching_components_restores_them(operator_client, network):
+    incident = open_incident(component_changes={network: "major_outage"}).incident
+    data = {"status": "resolved", "body": "Fixed.", "notify": "auto"}
+    assert operator_client.post(post_update_url(incident), data).status_code == 302
+    assert status(network) == "operational"
+
+
+def test_keep_components_in_the_admin_leaves_them(operator_client, network):
+    incident = open_incident(component_changes={network: "major_outage"}).incident
+    data = {"status": "resolved", "body": "Fixed.", "notify": "auto", "keep_components": "on"}
+    assert operator_client.post(post_update_url(incident), data).status_code == 302
+    assert status(network) == "major_outage"
