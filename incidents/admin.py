@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from staff.mixins import DeletesThroughServices
 
 from . import audit, posting_admin, services
-from .forms import IncidentOpenForm, UpdateForm
+from .forms import IncidentOpenForm, UpdateChangeForm, UpdateForm
 from .markdown import render_markdown, safe_html
 from .models import AuditEntry, Component, ComponentGroup, Incident, IncidentUpdate
 from .services.dates import when
@@ -78,9 +78,7 @@ class IncidentAdmin(DeletesThroughServices, admin.ModelAdmin):
     @admin.display(description="Visibility")
     def visibility(self, incident):
         if incident.visibility == "Scheduled":
-            return format_html(
-                "Scheduled<br><small>{}</small>", when(incident.scheduled_at)
-            )
+            return format_html("Scheduled<br><small>{}</small>", when(incident.scheduled_at))
         return incident.visibility
 
     @admin.display(description="Last update", ordering="last_update_at")
@@ -233,6 +231,25 @@ class IncidentUpdateAdmin(DeletesThroughServices, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # posts are written from their incident ("Post update")
 
+    def get_fieldsets(self, request, obj=None):
+        names = [UpdateChangeForm.field_name(c) for c in self._components()]
+        description = (
+            "The status this post sets each component to. On a published post, a change "
+            "moves the component's current status only if no later post or edit has "
+            "changed it since; the uptime history follows."
+        )
+        return [
+            (None, {"fields": self.get_fields(request, obj)}),
+            ("Component changes", {"fields": names, "description": description}),
+        ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = UpdateChangeForm.for_components(self._components())
+        return super().get_form(request, obj, change, **kwargs)
+
+    def _components(self):
+        return list(Component.objects.select_related("group"))
+
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.went_live_at:
             # A published post cannot be unpublished; its impact has been applied.
@@ -246,11 +263,14 @@ class IncidentUpdateAdmin(DeletesThroughServices, admin.ModelAdmin):
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
-        services.update_edit(
-            update=obj,
-            actor=request.user,
-            **{name: form.cleaned_data[name] for name in form.changed_data},
-        )
+        fields = {
+            name: form.cleaned_data[name]
+            for name in form.changed_data
+            if not UpdateChangeForm.is_component_field(name)
+        }
+        if any(UpdateChangeForm.is_component_field(name) for name in form.changed_data):
+            fields["component_changes"] = form.component_changes()
+        services.update_edit(update=obj, actor=request.user, **fields)
 
     def delete_model(self, request, obj):
         services.update_delete(update=obj, actor=request.user)

@@ -158,3 +158,43 @@ class IncidentOpenForm(UpdateForm):
             "scheduled_until": data["scheduled_until"],
             "auto_transition": data["auto_transition"],
         }
+
+
+class UpdateChangeForm(forms.ModelForm):
+    """A post's admin change page, with the component changes it made (add, change,
+    remove): one field per component, built by for_components()."""
+
+    PREFIX = "component_"
+
+    @classmethod
+    def for_components(cls, components):
+        fields = {
+            cls.field_name(component): forms.ChoiceField(
+                label=str(component),
+                required=False,
+                choices=[("", "No change by this post"), *ComponentStatus.choices],
+            )
+            for component in components
+        }
+        return type("UpdateChangeForm", (cls,), fields | {"components": list(components)})
+
+    @classmethod
+    def field_name(cls, component):
+        return f"{cls.PREFIX}{component.pk}"
+
+    @classmethod
+    def is_component_field(cls, name):
+        return name.startswith(cls.PREFIX)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            for change in self.instance.component_changes.all():
+                self.initial[f"{self.PREFIX}{change.component_id}"] = change.new_status
+
+    def component_changes(self):
+        return {
+            component: self.cleaned_data[self.field_name(component)]
+            for component in self.components
+            if self.cleaned_data.get(self.field_name(component))
+        }
