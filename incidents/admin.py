@@ -211,6 +211,7 @@ class IncidentUpdateAdmin(DeletesThroughServices, admin.ModelAdmin):
         "published_at",
         "is_draft",
         "notify",
+        "keep_components",
         "component_changes_made",
         "author",
         "went_live_at",
@@ -253,7 +254,7 @@ class IncidentUpdateAdmin(DeletesThroughServices, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.went_live_at:
             # A published post cannot be unpublished; its impact has been applied.
-            return [*self.readonly_fields, "is_draft", "impact"]
+            return [*self.readonly_fields, "is_draft", "impact", "keep_components"]
         return self.readonly_fields
 
     def formfield_for_choice_field(self, db_field, request, **kwargs):
