@@ -190,21 +190,22 @@ class Command(BaseCommand):
                 return services.incident_open(**opening, **post)
             return services.update_create(incident=self._incident(options["incident"]), **post)
         except ValidationError as error:
-            if services.needs_confirmation(error):
-                message = f"{error.message} Add --yes to post it dated so."
-                raise CommandError(_one_line(message)) from None
-            raise CommandError(_one_line(" ".join(_messages(error)))) from None
+            raise CommandError(_confirm_or_messages(error)) from None
 
     def _post_to_journal(self, options, post, opening):
         """Break glass: the database is unreachable, so the post goes to the journal,
         is shown on the public pages at once and is posted when the database is back."""
         if options["incident"] is not None:
             opening = {"incident_id": self._public_id(options["incident"])}
-        post["component_changes"] = dict(_component_pair(pair) for pair in options["component"])
+        post = post | {
+            "component_changes": dict(_component_pair(pair) for pair in options["component"]),
+            "keep_components": options["keep_components"],
+            "confirmed": options["yes"],
+        }
         try:
             entry = services.journal_post(**opening, **post)
         except ValidationError as error:
-            raise CommandError(_one_line(" ".join(_messages(error)))) from None
+            raise CommandError(_confirm_or_messages(error)) from None
         except journal.JournalUnavailable as error:
             raise CommandError(f"The database is unreachable, and {error}.") from None
         self.stderr.write(
@@ -226,6 +227,13 @@ class Command(BaseCommand):
         if not re.fullmatch(PUBLIC_ID_PATTERN, public_id):
             raise CommandError(f"--incident: there is no incident {_shown(public_id)}.")
         return public_id
+
+
+def _confirm_or_messages(error):
+    """One line: the services' reason, and how to confirm if that is what they ask."""
+    if services.needs_confirmation(error):
+        return _one_line(f"{error.message} Add --yes to post it dated so.")
+    return _one_line(" ".join(_messages(error)))
 
 
 def _messages(error):
