@@ -77,9 +77,12 @@ class IncidentAdmin(DeletesThroughServices, admin.ModelAdmin):
 
     @admin.display(description="Visibility")
     def visibility(self, incident):
-        if incident.visibility == "Scheduled":
+        """Draft, Scheduled (when) or Public, from with_visibility()'s annotations."""
+        if incident.is_public:
+            return "Public"
+        if incident.scheduled_at:
             return format_html("Scheduled<br><small>{}</small>", when(incident.scheduled_at))
-        return incident.visibility
+        return "Draft"
 
     @admin.display(description="Last update", ordering="last_update_at")
     def last_update(self, incident):

@@ -155,13 +155,6 @@ class Incident(models.Model):
         return self.kind == IncidentKind.MAINTENANCE
 
     @property
-    def visibility(self) -> str:
-        """Draft, Scheduled or Public, read from with_visibility()'s annotations."""
-        if self.is_public:
-            return "Public"
-        return "Scheduled" if self.scheduled_at else "Draft"
-
-    @property
     def is_open(self):
         return self.status not in CLOSED_STATUSES
 
