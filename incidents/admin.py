@@ -119,7 +119,8 @@ class IncidentAdmin(DeletesThroughServices, admin.ModelAdmin):
                 confirm = posting_admin.confirmation(error, form) or _add_errors(form, error)
             else:
                 what = f"“{update.incident}”"
-                messages.success(request, posting_admin.posted_message(update, what))
+                message = posting_admin.posted_message(update, what, done="Opened")
+                messages.success(request, message)
                 return redirect("admin:incidents_incident_changelist")
         return self._post_form(request, form, title="Open an incident", confirm=confirm)
 

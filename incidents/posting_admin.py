@@ -54,10 +54,11 @@ def confirmation(error: ValidationError, form) -> dict | None:
     return {"message": error.message, "when": when(published_at) if published_at else ""}
 
 
-def posted_message(update: IncidentUpdate, what: str) -> str:
-    """ "Posted an update to …", or what keeps it from the public for now."""
+def posted_message(update: IncidentUpdate, what: str, *, done: str = "Posted") -> str:
+    """What the admin says once saved: "Posted …" (or `done`: "Opened …"), or what
+    keeps the post from the public for now."""
     if update.is_draft:
         return f"Saved {what} as a draft, not public."
     if not update.is_published:
         return f"Scheduled {what} for {when(update.published_at)}, not public until then."
-    return f"Posted {what}."
+    return f"{done} {what}."

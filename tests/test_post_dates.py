@@ -169,3 +169,16 @@ def test_the_visibility_column_costs_no_query_per_incident(operator_client):
     for n in range(6):
         opened(title=f"More {n}", published_at=later(days=n + 1) if n % 2 else None)
     assert list_queries(operator_client) == few
+
+
+def test_the_admin_says_an_incident_opened_for_later_is_not_public_yet(operator_client):
+    data = {"title": "Later", "kind": "incident", "status": "investigating", "body": "x"}
+    url = reverse("admin:incidents_incident_add")
+    response = operator_client.post(url, data | {"notify": "auto"})
+    assert [str(m) for m in response.wsgi_request._messages] == ["Opened “Later”."]
+    response = operator_client.post(
+        url, data | {"notify": "auto", "title": "Then", "published_at": "2099-03-02T10:15"}
+    )
+    assert [str(m) for m in response.wsgi_request._messages][-1] == (
+        "Scheduled “Then” for 2099-03-02 10:15 UTC, not public until then."
+    )
