@@ -243,8 +243,11 @@ class IncidentUpdateAdmin(DeletesThroughServices, admin.ModelAdmin):
             "moves the component's current status only if no later post or edit has "
             "changed it since; the uptime history follows."
         )
+        fields = list(self.get_fields(request, obj))
+        if "published_at" in fields:
+            fields.insert(fields.index("published_at") + 1, "confirm_date")
         return [
-            (None, {"fields": self.get_fields(request, obj)}),
+            (None, {"fields": fields}),
             ("Component changes", {"fields": names, "description": description}),
         ]
 
@@ -271,8 +274,9 @@ class IncidentUpdateAdmin(DeletesThroughServices, admin.ModelAdmin):
         fields = {
             name: form.cleaned_data[name]
             for name in form.changed_data
-            if not UpdateChangeForm.is_component_field(name)
+            if not UpdateChangeForm.is_component_field(name) and name != "confirm_date"
         }
+        fields["confirmed"] = True  # the form asked (UpdateChangeForm.clean)
         if any(UpdateChangeForm.is_component_field(name) for name in form.changed_data):
             fields["component_changes"] = form.component_changes()
         services.update_edit(update=obj, actor=request.user, **fields)

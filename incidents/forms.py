@@ -3,6 +3,7 @@
 from django import forms
 from django.utils import timezone
 
+from . import services
 from .models import STATUSES_BY_KIND, Component, ComponentStatus, Impact, IncidentKind
 
 NOTIFY_CHOICES = [
@@ -165,6 +166,12 @@ class UpdateChangeForm(forms.ModelForm):
     remove): one field per component, built by for_components()."""
 
     PREFIX = "component_"
+    confirm_date = forms.BooleanField(
+        label="Yes, date it so",
+        required=False,
+        help_text="Needed only for a date before the incident started, or one that leaves "
+        "it open since more than 7 days ago.",
+    )
 
     @classmethod
     def for_components(cls, components):
@@ -191,6 +198,23 @@ class UpdateChangeForm(forms.ModelForm):
         if self.instance.pk:
             for change in self.instance.component_changes.all():
                 self.initial[f"{self.PREFIX}{change.component_id}"] = change.new_status
+
+    def clean(self):
+        """A new date that rewrites the past is saved only once confirmed (the services'
+        rule, asked here so that the page comes back with it)."""
+        cleaned = super().clean()
+        published_at = cleaned.get("published_at")
+        if "published_at" in self.changed_data and published_at and not cleaned["confirm_date"]:
+            try:
+                services.check_post_date(
+                    incident=self.instance.incident,
+                    status=cleaned.get("status") or self.instance.status,
+                    published_at=published_at,
+                    update=self.instance,
+                )
+            except forms.ValidationError as error:
+                self.add_error("published_at", f"{error.message} Tick “Yes, date it so”.")
+        return cleaned
 
     def component_changes(self):
         return {

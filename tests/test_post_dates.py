@@ -182,3 +182,34 @@ def test_the_admin_says_an_incident_opened_for_later_is_not_public_yet(operator_
     assert [str(m) for m in response.wsgi_request._messages][-1] == (
         "Scheduled “Then” for 2099-03-02 10:15 UTC, not public until then."
     )
+
+
+def test_moving_a_post_before_its_incident_started_needs_confirmation(db):
+    incident = opened().incident
+    later_post = services.update_create(incident=incident, status="identified", body="y")
+    with pytest.raises(ValidationError, match="before the incident started"):
+        services.update_edit(update=later_post, published_at=ago(days=2))
+    assert IncidentUpdate.objects.get(pk=later_post.pk).published_at == later_post.published_at
+    services.update_edit(update=later_post, published_at=ago(days=2), confirmed=True)
+    first = incident.updates.order_by("published_at").first()
+    assert first == later_post
+
+
+def test_the_post_change_page_asks_to_confirm_a_date_that_rewrites_the_past(operator_client):
+    post = opened()
+    url = reverse("admin:incidents_incidentupdate_change", args=[post.pk])
+    data = {
+        "status": "investigating",
+        "headline": "",
+        "body": "x",
+        "notify": "on",
+        "published_at_0": "1999-01-01",
+        "published_at_1": "00:00:00",
+    }
+    response = operator_client.post(url, data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "days so far" in html and "Tick “Yes, date it so”." in html
+    assert IncidentUpdate.objects.get(pk=post.pk).published_at == post.published_at
+    assert operator_client.post(url, data | {"confirm_date": "on"}).status_code == 302
+    assert IncidentUpdate.objects.get(pk=post.pk).published_at == Y1999

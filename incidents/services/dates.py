@@ -9,13 +9,16 @@ with confirmed=True; the admin asks, the shell wants --yes.
 import datetime
 
 from django.core.exceptions import ValidationError
+from django.db.models import Min
 from django.utils import timezone
 
-from ..models import CLOSED_STATUSES, Incident, IncidentKind
+from ..models import CLOSED_STATUSES, Incident, IncidentKind, IncidentUpdate
 
 NEEDS_CONFIRMATION = "needs_confirmation"
 # An open incident backdated further than this needs confirming.
 OPEN_SINCE_LIMIT = datetime.timedelta(days=7)
+# Forms give times to the second or the minute: within this of the start is the start.
+SAME_MOMENT = datetime.timedelta(minutes=1)
 
 
 def check_post_date(
@@ -24,14 +27,22 @@ def check_post_date(
     status: str,
     published_at: datetime.datetime,
     kind: str = IncidentKind.INCIDENT,
+    update: IncidentUpdate | None = None,
 ) -> None:
     """Raise ValidationError(code="needs_confirmation") for a date to confirm.
-    `incident`: None when opening one (the post is its first, of `kind`). A maintenance
+    `incident`: None when opening one (the post is its first, of `kind`); `update`: the
+    post being edited, if it is one (its own date is not the incident's). A maintenance
     lasts its window, not from its announcement: only the first rule is for it."""
-    if incident is not None and incident.pk and published_at < incident.started_at:
+    others = IncidentUpdate.objects.none()
+    if incident is not None and incident.pk:
+        others = incident.updates.exclude(pk=update.pk) if update else incident.updates.all()
+    started = others.published().aggregate(first=Min("published_at"))["first"]
+    if update is None and incident is not None and incident.pk:
+        started = incident.started_at
+    if started and published_at < started - SAME_MOMENT:
         raise ValidationError(
             f"This post is dated {when(published_at)}, before the incident started "
-            f"({when(incident.started_at)}).",
+            f"({when(started)}).",
             code=NEEDS_CONFIRMATION,
         )
     kind = incident.kind if incident is not None else kind
@@ -39,10 +50,8 @@ def check_post_date(
         return
     if published_at >= timezone.now() - OPEN_SINCE_LIMIT:
         return
-    if incident is not None and incident.pk:
-        later = incident.updates.filter(published_at__gt=published_at)
-        if later.exists():
-            return  # not the latest word: the incident's state is the later posts'
+    if others.filter(published_at__gt=published_at).exists():
+        return  # not the latest word: the incident's state is the later posts'
     days = (timezone.now() - published_at).days
     raise ValidationError(
         f"This post is dated {when(published_at)}, {days} days ago, and leaves the incident "

@@ -95,9 +95,19 @@ def update_edit(
     notify: bool | None = None,
     keep_components: bool | None = None,
     component_changes: Mapping[Component, str] | None = None,
+    confirmed: bool = False,
 ) -> IncidentUpdate:
     """Edit an update; publishing a draft (is_draft=False) makes it go live.
-    `component_changes`: the post's changes from now on, all of them (see editing.py)."""
+    `component_changes`: the post's changes from now on, all of them (see editing.py).
+    A new date that rewrites the past needs `confirmed` (see dates.py)."""
+    stored = IncidentUpdate.objects.filter(pk=update.pk).values("published_at", "status").get()
+    if published_at is not None and published_at != stored["published_at"] and not confirmed:
+        check_post_date(
+            incident=update.incident,
+            status=status or stored["status"],
+            published_at=published_at,
+            update=update,
+        )
     if component_changes is not None:
         component_changes = dict(component_changes)
         check_component_changes(component_changes)
