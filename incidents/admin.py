@@ -6,14 +6,27 @@ from django.db.models import Max
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from staff.mixins import DeletesThroughServices
 
-from . import audit, services
-from .forms import IncidentOpenForm, UpdateForm
+from . import admin_templates, audit, services
+from .admin_opening import OpensIncidents
+from .forms import UpdateForm
 from .markdown import render_markdown, safe_html
 from .models import AuditEntry, Component, ComponentGroup, Incident, IncidentUpdate
+
+__all__ = ["admin_templates"]  # registers IncidentTemplateAdmin
+
+
+# Shown on a maintenance's change page only.
+MAINTENANCE_FIELDS = {"scheduled_for", "scheduled_until", "auto_transition"}
+
+
+def _short_time(moment):
+    # "2026-12-01 15:25": a column as narrow as a date and time can be, in local time.
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else "–"
 
 
 def _add_errors(form, error: ValidationError):
@@ -39,16 +52,10 @@ class UpdateInline(admin.TabularInline):
 
 
 @admin.register(Incident)
-class IncidentAdmin(DeletesThroughServices, admin.ModelAdmin):
-    list_display = [
-        "title",
-        "status",
-        "impact",
-        "kind",
-        "started_at",
-        "last_update",
-        "post_update_link",
-    ]
+class IncidentAdmin(OpensIncidents, DeletesThroughServices, admin.ModelAdmin):
+    # "Post update" first, so that it is on screen at 1280 px however long the title.
+    list_display = ["post_update_link", "title", "state", "impact", "started", "last_update"]
+    list_display_links = ["title"]
     list_filter = ["status", "kind", "impact", "components"]
     search_fields = ["title", "public_id", "updates__headline", "updates__body"]
     date_hierarchy = "started_at"
@@ -72,9 +79,25 @@ class IncidentAdmin(DeletesThroughServices, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(last_update_at=Max("updates__published_at"))
 
+    @admin.display(description="Status", ordering="status")
+    def state(self, incident):
+        if incident.is_maintenance:
+            return f"Maintenance: {incident.get_status_display().lower()}"
+        return incident.get_status_display()
+
+    @admin.display(description="Started", ordering="started_at")
+    def started(self, incident):
+        return _short_time(incident.started_at)
+
     @admin.display(description="Last update", ordering="last_update_at")
     def last_update(self, incident):
-        return incident.last_update_at
+        return _short_time(incident.last_update_at)
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is None or obj.is_maintenance:
+            return fields
+        return [name for name in fields if name not in MAINTENANCE_FIELDS]
 
     @admin.display(description="")
     def post_update_link(self, incident):
@@ -92,33 +115,18 @@ class IncidentAdmin(DeletesThroughServices, admin.ModelAdmin):
                 self.admin_site.admin_view(self.post_update_view),
                 name="incidents_incident_post_update",
             ),
+            *self.opening_urls(),
             *super().get_urls(),
         ]
-
-    def add_view(self, request, form_url="", extra_context=None):
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        form = IncidentOpenForm(request.POST or None)
-        if request.method == "POST" and form.is_valid() and "_preview" not in request.POST:
-            try:
-                update = services.incident_open(author=request.user, **form.service_arguments())
-            except ValidationError as error:
-                _add_errors(form, error)
-            else:
-                messages.success(request, f"Opened “{update.incident}”.")
-                return redirect("admin:incidents_incident_changelist")
-        return self._post_form(request, form, title="Open an incident")
 
     def post_update_view(self, request, incident_id):
         incident = get_object_or_404(Incident, pk=incident_id)
         if not self.has_change_permission(request, incident):
             raise PermissionDenied
         latest = incident.updates.first()
-        form = UpdateForm(
-            request.POST or None,
-            kind=incident.kind,
-            initial={"status": latest.status if latest else None},
-        )
+        # ?status=resolved: the change page's "Resolve" button.
+        status = request.GET.get("status") or (latest.status if latest else None)
+        form = UpdateForm(request.POST or None, kind=incident.kind, initial={"status": status})
         if request.method == "POST" and form.is_valid() and "_preview" not in request.POST:
             try:
                 services.update_create(
@@ -133,7 +141,7 @@ class IncidentAdmin(DeletesThroughServices, admin.ModelAdmin):
             request, form, title=f"Post an update: {incident}", incident=incident
         )
 
-    def _post_form(self, request, form, *, title, incident=None):
+    def _post_form(self, request, form, *, title, incident=None, **extra):
         preview = None
         if request.method == "POST" and "_preview" in request.POST and form.is_valid():
             preview = safe_html(render_markdown(form.cleaned_data["body"]))
@@ -145,6 +153,7 @@ class IncidentAdmin(DeletesThroughServices, admin.ModelAdmin):
             "incident": incident,
             "preview": preview,
             "updates": incident.updates.all()[:5] if incident else [],
+            **extra,
         }
         return TemplateResponse(request, "admin/incidents/post_form.html", context)
 
