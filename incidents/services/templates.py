@@ -5,12 +5,14 @@ from collections.abc import Mapping
 from django.db import transaction
 
 from .. import audit
-from ..models import Component, IncidentTemplate, IncidentTemplateComponent
+from ..models import Component, ComponentStatus, IncidentTemplate, IncidentTemplateComponent
 from .common import check_component_changes
 
 
 def _described(component_statuses: Mapping[Component, str]) -> str:
-    return ", ".join(f"{c}: {s}" for c, s in sorted(component_statuses.items(), key=str)) or "none"
+    # As the audit trail shows a post's component changes: "Network: Major outage".
+    statuses = sorted(component_statuses.items(), key=lambda item: str(item[0]))
+    return ", ".join(f"{c}: {ComponentStatus(s).label}" for c, s in statuses) or "none"
 
 
 def template_save(
