@@ -15,7 +15,7 @@ from . import admin_templates, audit, services
 from .admin_opening import OpensIncidents
 from .forms import UpdateForm
 from .markdown import render_markdown, safe_html
-from .models import AuditEntry, Component, ComponentGroup, Incident, IncidentUpdate
+from .models import AuditEntry, Component, ComponentGroup, Impact, Incident, IncidentUpdate
 
 __all__ = ["admin_templates"]  # registers IncidentTemplateAdmin
 
@@ -36,6 +36,7 @@ def _add_errors(form, error: ValidationError):
 
 class UpdateInline(admin.TabularInline):
     model = IncidentUpdate
+    template = "admin/incidents/incident/updates_inline.html"
     fields = ["post", "status", "published_at", "is_draft"]
     readonly_fields = fields
     extra = 0
@@ -53,8 +54,9 @@ class UpdateInline(admin.TabularInline):
 
 @admin.register(Incident)
 class IncidentAdmin(OpensIncidents, DeletesThroughServices, admin.ModelAdmin):
-    # "Post update" first, so that it is on screen at 1280 px however long the title.
-    list_display = ["post_update_link", "title", "state", "impact", "started", "last_update"]
+    # "Post update" first, so that it is on screen at 1280 px however long the title;
+    # status and impact share a column, the start is in the date bar above the list.
+    list_display = ["post_update_link", "title", "state", "last_update"]
     list_display_links = ["title"]
     list_filter = ["status", "kind", "impact", "components"]
     search_fields = ["title", "public_id", "updates__headline", "updates__body"]
@@ -79,15 +81,14 @@ class IncidentAdmin(OpensIncidents, DeletesThroughServices, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(last_update_at=Max("updates__published_at"))
 
-    @admin.display(description="Status", ordering="status")
+    @admin.display(description="Status and impact", ordering="status")
     def state(self, incident):
+        status = incident.get_status_display()
         if incident.is_maintenance:
-            return f"Maintenance: {incident.get_status_display().lower()}"
-        return incident.get_status_display()
-
-    @admin.display(description="Started", ordering="started_at")
-    def started(self, incident):
-        return _short_time(incident.started_at)
+            status = f"Maintenance {status.lower()}"
+        if incident.impact == Impact.MAINTENANCE:
+            return status
+        return f"{status}, {incident.get_impact_display().lower()} impact"
 
     @admin.display(description="Last update", ordering="last_update_at")
     def last_update(self, incident):
@@ -99,7 +100,7 @@ class IncidentAdmin(OpensIncidents, DeletesThroughServices, admin.ModelAdmin):
             return fields
         return [name for name in fields if name not in MAINTENANCE_FIELDS]
 
-    @admin.display(description="")
+    @admin.display(description="Actions")
     def post_update_link(self, incident):
         url = reverse("admin:incidents_incident_post_update", args=[incident.pk])
         return format_html('<a class="button" href="{}">Post update</a>', url)

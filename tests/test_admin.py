@@ -91,7 +91,8 @@ def test_incident_list_shows_status_impact_last_update_and_filters(operator_clie
     open_incident(title="Beta")
     url = reverse("admin:incidents_incident_changelist")
     html = operator_client.get(url).content.decode()
-    assert "Last update" in html and "Impact" in html
+    assert "Last update" in html and "Status and impact" in html
+    assert "Investigating, minor impact" in html
     for filter_name in ["status", "kind", "impact", "components"]:
         assert f"By {filter_name}" in html.replace("By affected components", "By components")
     assert html.index("Beta") < html.index("Alpha")  # newest first
