@@ -29,7 +29,20 @@ class DateTimeLocalInput(forms.DateTimeInput):
         return value
 
 
-class UpdateForm(forms.Form):
+class AdminLook:
+    """A plain form that looks like the admin's own: its widths, bold required labels."""
+
+    required_css_class = "required"
+    widget_classes = {forms.TextInput: "vTextField", forms.Textarea: "vLargeTextField"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if css_class := self.widget_classes.get(type(field.widget)):
+                field.widget.attrs.setdefault("class", css_class)
+
+
+class UpdateForm(AdminLook, forms.Form):
     """A post: status, message, and how each component is affected."""
 
     status = forms.ChoiceField()
@@ -178,7 +191,7 @@ class MaintenanceScheduleForm(IncidentOpenForm):
         }
 
 
-class TemplatePickForm(forms.Form):
+class TemplatePickForm(AdminLook, forms.Form):
     """Which template fills in the opening form: a GET form of its own, so that it works
     without JavaScript and Enter in the opening form never picks a template."""
 
