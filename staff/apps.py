@@ -1,8 +1,5 @@
-from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
-from django_otp.plugins.otp_totp.apps import DefaultConfig as TotpAppConfig
-from django_tasks_db.apps import TasksAppConfig
 
 from public_store import outage
 
@@ -28,20 +25,3 @@ class AdminConfig(admin_apps.AdminConfig):
 
     default = False  # named explicitly in INSTALLED_APPS
     default_site = "staff.admin_site.StatusAdminSite"
-
-
-# Apps operators never use, under names that say what they hold (INSTALLED_APPS names
-# these instead of the apps' own configurations; labels, tables and URLs are unchanged).
-class LogInAttemptsConfig(AxesAppConfig):
-    default = False
-    verbose_name = "Log-in attempts"
-
-
-class TwoFactorDevicesConfig(TotpAppConfig):
-    default = False
-    verbose_name = "Two-factor devices"
-
-
-class BackgroundTasksConfig(TasksAppConfig):
-    default = False
-    verbose_name = "Background tasks"

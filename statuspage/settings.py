@@ -77,11 +77,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    "staff.apps.BackgroundTasksConfig",  # django_tasks_db, named for operators
+    "staff.app_names.BackgroundTasksConfig",  # django_tasks_db, named for operators
     "anymail",
-    "staff.apps.LogInAttemptsConfig",  # axes
+    "staff.app_names.LogInAttemptsConfig",  # axes
     "django_otp",
-    "staff.apps.TwoFactorDevicesConfig",  # django_otp.plugins.otp_totp
+    "staff.app_names.TwoFactorDevicesConfig",  # django_otp.plugins.otp_totp
     # Infrastructure first: the apps below register with it in their ready().
     "public_store",
     "worker",
