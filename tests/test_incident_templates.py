@@ -178,3 +178,13 @@ def test_an_unknown_template_is_an_error_on_the_form_not_a_crash(operator_client
     assert 'name="title" value=' not in response.text  # nothing filled in
     response = operator_client.get(reverse("admin:incidents_incident_add"), {"template": "x\x00"})
     assert response.status_code == 200
+
+
+def test_the_audit_trail_lists_and_describes_template_changes(operator_client, operator, web):
+    saved = template(component_statuses={web: "partial_outage"})
+    services.template_save(template=saved, actor=operator, component_statuses={})
+    html = operator_client.get(reverse("admin:incidents_auditentry_changelist")).text
+    assert "Incident template" in html
+    entry = AuditEntry.objects.get(action="edited")
+    page = operator_client.get(reverse("admin:incidents_auditentry_change", args=[entry.pk]))
+    assert "component statuses: “Web servers: Partial outage” → “none”" in page.text

@@ -152,3 +152,19 @@ def test_missing_or_bad_template_options_are_one_line_errors(db, args, message):
         post_update(*args)
     assert "\n" not in str(error.value)
     assert not Incident.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_database_down_a_template_says_to_post_without_one(
+    database_down, database_outage, settings
+):
+    database_outage.start()
+    with pytest.raises(CommandError) as error:
+        post_update("--template", "Database down")
+    database_outage.end()
+    assert str(error.value) == (
+        "--template: templates are in the database, which is unreachable; "
+        "post with --title, --status and --body instead."
+    )
+    assert not settings.JOURNAL_PATH.exists() or not settings.JOURNAL_PATH.read_bytes()
+    assert not Incident.objects.exists()
