@@ -8,8 +8,9 @@ and returns. No mail, rendering or network happens here.
 
 By subject: incidents.py (open, edit, delete), updates.py (the posts), going_live.py
 (what an update does when it goes live), maintenances.py (automatic windows),
-components.py, imports.py (from Statuspage), journal.py (posts made while the database was
-unreachable, and their replay); common.py holds the shared skeleton.
+components.py, templates.py (incident templates), imports.py (from Statuspage), journal.py
+(posts made while the database was unreachable, and their replay); common.py holds the
+shared skeleton.
 """
 
 from .components import (
@@ -29,6 +30,7 @@ from .imports import (
 from .incidents import incident_delete, incident_edit, incident_open
 from .journal import journal_post, journal_replay_due
 from .maintenances import maintenances_transition_due
+from .templates import template_delete, template_save
 from .updates import (
     BACKDATED_AFTER,
     update_create,
@@ -54,6 +56,8 @@ __all__ = [
     "journal_post",
     "journal_replay_due",
     "maintenances_transition_due",
+    "template_delete",
+    "template_save",
     "update_create",
     "update_delete",
     "update_edit",
