@@ -6,15 +6,28 @@ from django.db.models import Max
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from staff.mixins import DeletesThroughServices
 
-from . import audit, posting_admin, services
-from .forms import IncidentOpenForm, UpdateChangeForm, UpdateForm
+from . import admin_templates, audit, posting_admin, services
+from .admin_opening import OpensIncidents
+from .forms import UpdateChangeForm, UpdateForm
 from .markdown import render_markdown, safe_html
-from .models import AuditEntry, Component, ComponentGroup, Incident, IncidentUpdate
+from .models import AuditEntry, Component, ComponentGroup, Impact, Incident, IncidentUpdate
 from .services.dates import when
+
+__all__ = ["admin_templates"]  # registers IncidentTemplateAdmin
+
+
+# Shown on a maintenance's change page only.
+MAINTENANCE_FIELDS = {"scheduled_for", "scheduled_until", "auto_transition"}
+
+
+def _short_time(moment):
+    # "2026-12-01 15:25": a column as narrow as a date and time can be, in local time.
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else "–"
 
 
 def _add_errors(form, error: ValidationError):
@@ -24,6 +37,7 @@ def _add_errors(form, error: ValidationError):
 
 class UpdateInline(admin.TabularInline):
     model = IncidentUpdate
+    template = "admin/incidents/incident/updates_inline.html"
     fields = ["post", "status", "published_at", "is_draft"]
     readonly_fields = fields
     extra = 0
@@ -40,17 +54,11 @@ class UpdateInline(admin.TabularInline):
 
 
 @admin.register(Incident)
-class IncidentAdmin(DeletesThroughServices, admin.ModelAdmin):
-    list_display = [
-        "title",
-        "status",
-        "impact",
-        "kind",
-        "started_at",
-        "last_update",
-        "visibility",
-        "post_update_link",
-    ]
+class IncidentAdmin(OpensIncidents, DeletesThroughServices, admin.ModelAdmin):
+    # "Post update" first, so that it is on screen at 1280 px however long the title;
+    # status and impact share a column, the start is in the date bar above the list.
+    list_display = ["post_update_link", "title", "state", "last_update", "visibility"]
+    list_display_links = ["title"]
     list_filter = ["status", "kind", "impact", "components"]
     search_fields = ["title", "public_id", "updates__headline", "updates__body"]
     date_hierarchy = "started_at"
@@ -84,11 +92,26 @@ class IncidentAdmin(DeletesThroughServices, admin.ModelAdmin):
             return format_html("Scheduled<br><small>{}</small>", when(incident.scheduled_at))
         return "Draft"
 
+    @admin.display(description="Status and impact", ordering="status")
+    def state(self, incident):
+        status = incident.get_status_display()
+        if incident.is_maintenance:
+            status = f"Maintenance {status.lower()}"
+        if incident.impact == Impact.MAINTENANCE:
+            return status
+        return f"{status}, {incident.get_impact_display().lower()} impact"
+
     @admin.display(description="Last update", ordering="last_update_at")
     def last_update(self, incident):
-        return incident.last_update_at
+        return _short_time(incident.last_update_at)
 
-    @admin.display(description="")
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is None or obj.is_maintenance:
+            return fields
+        return [name for name in fields if name not in MAINTENANCE_FIELDS]
+
+    @admin.display(description="Actions")
     def post_update_link(self, incident):
         url = reverse("admin:incidents_incident_post_update", args=[incident.pk])
         return format_html('<a class="button" href="{}">Post update</a>', url)
@@ -104,25 +127,9 @@ class IncidentAdmin(DeletesThroughServices, admin.ModelAdmin):
                 self.admin_site.admin_view(self.post_update_view),
                 name="incidents_incident_post_update",
             ),
+            *self.opening_urls(),
             *super().get_urls(),
         ]
-
-    def add_view(self, request, form_url="", extra_context=None):
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        form = IncidentOpenForm(request.POST or None)
-        confirm = None
-        if request.method == "POST" and form.is_valid() and "_preview" not in request.POST:
-            try:
-                update = services.incident_open(author=request.user, **form.service_arguments())
-            except ValidationError as error:
-                confirm = posting_admin.confirmation(error, form) or _add_errors(form, error)
-            else:
-                what = f"“{update.incident}”"
-                message = posting_admin.posted_message(update, what, done="Opened")
-                messages.success(request, message)
-                return redirect("admin:incidents_incident_changelist")
-        return self._post_form(request, form, title="Open an incident", confirm=confirm)
 
     def post_update_view(self, request, incident_id):
         incident = get_object_or_404(Incident, pk=incident_id)
@@ -169,7 +176,7 @@ class IncidentAdmin(DeletesThroughServices, admin.ModelAdmin):
             initial |= posting_admin.restore_initial(UpdateForm, incident)
         return initial
 
-    def _post_form(self, request, form, *, title, incident=None, confirm=None):
+    def _post_form(self, request, form, *, title, incident=None, **extra):
         preview = None
         if request.method == "POST" and "_preview" in request.POST and form.is_valid():
             preview = safe_html(render_markdown(form.cleaned_data["body"]))
@@ -183,7 +190,8 @@ class IncidentAdmin(DeletesThroughServices, admin.ModelAdmin):
             "updates": incident.updates.all()[:5] if incident else [],
             "planned_changes": posting_admin.planned_changes(form, incident),
             "resolving_status": incident and posting_admin.resolving_status(incident),
-            "confirm": confirm,
+            "confirm": None,
+            **extra,
         }
         return TemplateResponse(request, "admin/incidents/post_form.html", context)
 

@@ -17,6 +17,7 @@ from .models import (
     Component,
     ComponentGroup,
     Incident,
+    IncidentTemplate,
     IncidentUpdate,
 )
 
@@ -46,12 +47,14 @@ FIELDS = {
         "start_date",
     ],
     ComponentGroup: ["name", "description", "position"],
+    IncidentTemplate: ["name", "kind", "title", "status", "impact", "headline", "body"],
 }
 OBJECT_TYPES = {
     Incident: AuditObjectType.INCIDENT,
     IncidentUpdate: AuditObjectType.UPDATE,
     Component: AuditObjectType.COMPONENT,
     ComponentGroup: AuditObjectType.GROUP,
+    IncidentTemplate: AuditObjectType.TEMPLATE,
 }
 
 

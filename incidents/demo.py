@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import services
-from .models import Component, ComponentGroup, ComponentStatus, Incident
+from .models import Component, ComponentGroup, ComponentStatus, Incident, IncidentTemplate
 
 OPERATIONAL = ComponentStatus.OPERATIONAL
 
@@ -145,6 +145,31 @@ INCIDENTS = [
     ),
 ]
 
+# Incident templates, as an operator keeps them: (name, kind, title, status, impact,
+# body, {component: status}).
+TEMPLATES = [
+    (
+        "Database down",
+        "incident",
+        "Database servers unreachable",
+        "investigating",
+        "major",
+        "Our database servers are not answering. We are looking into it and will post "
+        "again within 30 minutes.",
+        {"Database servers": ComponentStatus.MAJOR_OUTAGE},
+    ),
+    (
+        "Server reboot",
+        "maintenance",
+        "Server reboot",
+        "scheduled",
+        "maintenance",
+        "We will reboot our servers to apply updates. Websites may be unreachable for "
+        "about 5 minutes.",
+        {"Web servers": ComponentStatus.UNDER_MAINTENANCE},
+    ),
+]
+
 
 def load_demo() -> bool:
     """Load the demo into an empty database; return False (and change nothing) otherwise."""
@@ -187,4 +212,11 @@ def load_demo() -> bool:
                     incident = services.incident_open(title=title, impact="major", **post).incident
                 else:
                     services.update_create(incident=incident, **post)
+        for name, kind, title, status, impact, body, changes in TEMPLATES:
+            services.template_save(
+                template=IncidentTemplate(
+                    name=name, kind=kind, title=title, status=status, impact=impact, body=body
+                ),
+                component_statuses={components[n]: s for n, s in changes.items()},
+            )
     return True

@@ -4,7 +4,15 @@ from django import forms
 from django.utils import timezone
 
 from . import services
-from .models import STATUSES_BY_KIND, Component, ComponentStatus, Impact, IncidentKind
+from .models import (
+    INCIDENT_IMPACTS,
+    STATUSES_BY_KIND,
+    Component,
+    ComponentStatus,
+    Impact,
+    IncidentKind,
+    IncidentTemplate,
+)
 
 NOTIFY_CHOICES = [
     ("auto", "Yes, unless the post is backdated"),
@@ -22,7 +30,20 @@ class DateTimeLocalInput(forms.DateTimeInput):
         return value
 
 
-class UpdateForm(forms.Form):
+class AdminLook:
+    """A plain form that looks like the admin's own: its widths, bold required labels."""
+
+    required_css_class = "required"
+    widget_classes = {forms.TextInput: "vTextField", forms.Textarea: "vLargeTextField"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if css_class := self.widget_classes.get(type(field.widget)):
+                field.widget.attrs.setdefault("class", css_class)
+
+
+class UpdateForm(AdminLook, forms.Form):
     """A post: status, message, and how each component is affected."""
 
     status = forms.ChoiceField()
@@ -116,49 +137,99 @@ class UpdateForm(forms.Form):
 
 
 class IncidentOpenForm(UpdateForm):
-    """Opening an incident is one form: the incident and its first post."""
+    """Opening an incident is one form: the incident and its first post. Only an
+    incident's statuses and impacts; a maintenance has its own form (below)."""
+
+    kind = IncidentKind.INCIDENT
+    impacts = INCIDENT_IMPACTS
+    default_impact = Impact.MINOR
 
     title = forms.CharField(max_length=200)
-    kind = forms.ChoiceField(choices=IncidentKind.choices, initial=IncidentKind.INCIDENT)
-    impact = forms.ChoiceField(
-        choices=[
-            ("", "Usual: minor for an incident, maintenance for a maintenance"),
-            *Impact.choices,
-        ],
-        required=False,
-    )
-    scheduled_for = forms.DateTimeField(
-        required=False, widget=DateTimeLocalInput(), help_text="Maintenance only."
-    )
-    scheduled_until = forms.DateTimeField(
-        required=False, widget=DateTimeLocalInput(), help_text="Maintenance only."
-    )
-    auto_transition = forms.BooleanField(
-        label="Start and complete automatically",
-        required=False,
-        help_text="Maintenance only: go in progress at the start and complete at the end, "
-        "setting the affected components to under maintenance and back.",
-    )
+    impact = forms.ChoiceField()
 
-    field_order = ["title", "kind", "impact", "status", "headline", "body"]
+    field_order = ["title", "impact", "status", "headline", "body"]
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [
-            (kind.label, [(s.value, s.label) for s in statuses])
-            for kind, statuses in STATUSES_BY_KIND.items()
-        ]
+        super().__init__(*args, kind=self.kind, **kwargs)
+        self.fields["impact"].choices = [(i.value, i.label) for i in self.impacts]
+        self.fields["impact"].initial = self.default_impact
+
+    @classmethod
+    def initial_from(cls, template: IncidentTemplate) -> dict:
+        """What a template fills in: the form's initial values."""
+        return {
+            "title": template.title,
+            "impact": template.impact,
+            "status": template.status,
+            "headline": template.headline,
+            "body": template.body,
+        } | {
+            cls.component_field_name(component): status
+            for component, status in template.component_changes().items()
+        }
 
     def service_arguments(self):
         data = self.cleaned_data
         return super().service_arguments() | {
             "title": data["title"],
-            "kind": data["kind"],
-            "impact": data["impact"] or None,
+            "kind": self.kind,
+            "impact": data["impact"],
+        }
+
+
+class MaintenanceScheduleForm(IncidentOpenForm):
+    """Scheduling a maintenance: its statuses, its window, and whether it runs itself."""
+
+    kind = IncidentKind.MAINTENANCE
+    impacts = [Impact.MAINTENANCE, *INCIDENT_IMPACTS]
+    default_impact = Impact.MAINTENANCE
+
+    scheduled_for = forms.DateTimeField(label="Starts at", widget=DateTimeLocalInput())
+    scheduled_until = forms.DateTimeField(label="Ends at", widget=DateTimeLocalInput())
+    auto_transition = forms.BooleanField(
+        label="Start and complete automatically",
+        required=False,
+        help_text="Go in progress at the start and complete at the end, "
+        "setting the affected components to under maintenance and back.",
+    )
+
+    field_order = [
+        "title",
+        "scheduled_for",
+        "scheduled_until",
+        "auto_transition",
+        "impact",
+        "status",
+        "headline",
+        "body",
+    ]
+
+    def service_arguments(self):
+        data = self.cleaned_data
+        return super().service_arguments() | {
             "scheduled_for": data["scheduled_for"],
             "scheduled_until": data["scheduled_until"],
             "auto_transition": data["auto_transition"],
         }
+
+
+class TemplatePickForm(AdminLook, forms.Form):
+    """Which template fills in the opening form: a GET form of its own, so that it works
+    without JavaScript and Enter in the opening form never picks a template."""
+
+    template = forms.ModelChoiceField(
+        queryset=IncidentTemplate.objects.none(),
+        required=False,
+        empty_label="(none)",
+        help_text="Fills in the form below; change what you like before posting.",
+    )
+
+    def __init__(self, *args, kind, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = IncidentTemplate.objects.filter(kind=kind)
+
+    def chosen(self) -> IncidentTemplate | None:
+        return self.cleaned_data["template"] if self.is_valid() else None
 
 
 class UpdateChangeForm(forms.ModelForm):

@@ -77,11 +77,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    "django_tasks_db",
+    "staff.app_names.BackgroundTasksConfig",  # django_tasks_db, named for operators
     "anymail",
-    "axes",
+    "staff.app_names.LogInAttemptsConfig",  # axes
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "staff.app_names.TwoFactorDevicesConfig",  # django_otp.plugins.otp_totp
     # Infrastructure first: the apps below register with it in their ready().
     "public_store",
     "worker",

@@ -172,7 +172,7 @@ def test_the_visibility_column_costs_no_query_per_incident(operator_client):
 
 
 def test_the_admin_says_an_incident_opened_for_later_is_not_public_yet(operator_client):
-    data = {"title": "Later", "kind": "incident", "status": "investigating", "body": "x"}
+    data = {"title": "Later", "impact": "minor", "status": "investigating", "body": "x"}
     url = reverse("admin:incidents_incident_add")
     response = operator_client.post(url, data | {"notify": "auto"})
     assert [str(m) for m in response.wsgi_request._messages] == ["Opened “Later”."]

@@ -191,7 +191,7 @@ def test_the_admin_preview_of_a_resolution_shows_the_restores(operator_client, n
     assert selected(html, network) == "operational"
     assert selected(html, web) == "partial_outage"  # the other incident still holds it
     start = html.index("<h2>Preview</h2>")
-    preview = html[start : html.index("</fieldset>", start)]
+    preview = html[start : html.index('<form method="post"', start)]
     assert "<li>Network: major outage → operational</li>" in preview
     assert "<li>Web servers: major outage → partial outage</li>" in preview
     assert status(network) == "major_outage"  # a preview posts nothing

@@ -27,6 +27,7 @@ from .incidents import (
     IncidentStatus,
     IncidentUpdate,
 )
+from .templates import IncidentTemplate, IncidentTemplateComponent
 
 __all__ = [
     "ACTIVE_MAINTENANCE_STATUSES",
@@ -48,6 +49,8 @@ __all__ = [
     "IncidentKind",
     "IncidentRow",
     "IncidentStatus",
+    "IncidentTemplate",
+    "IncidentTemplateComponent",
     "IncidentUpdate",
     "PublicIdField",
     "new_public_id",

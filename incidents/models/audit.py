@@ -14,6 +14,7 @@ class AuditObjectType(models.TextChoices):
     UPDATE = "update", "Update"
     COMPONENT = "component", "Component"
     GROUP = "group", "Component group"
+    TEMPLATE = "template", "Incident template"
 
 
 class AuditEntry(models.Model):

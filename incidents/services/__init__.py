@@ -8,9 +8,10 @@ and returns. No mail, rendering or network happens here.
 
 By subject: incidents.py (open, edit, delete), updates.py (the posts), going_live.py
 (what an update does when it goes live), restoring.py (what a resolution brings back),
-dates.py (dates that need confirming), maintenances.py (automatic windows),
-components.py, imports.py (from Statuspage), journal.py (posts made while the database was
-unreachable, and their replay); common.py holds the shared skeleton.
+dates.py (dates that need confirming), editing.py (a post's component changes),
+maintenances.py (automatic windows), components.py, templates.py (incident templates),
+imports.py (from Statuspage), journal.py (posts made while the database was unreachable,
+and their replay); common.py holds the shared skeleton.
 """
 
 from .components import (
@@ -32,6 +33,7 @@ from .incidents import incident_delete, incident_edit, incident_open
 from .journal import journal_post, journal_replay_due
 from .maintenances import maintenances_transition_due
 from .restoring import component_restores, restores_components
+from .templates import template_delete, template_save
 from .updates import (
     BACKDATED_AFTER,
     update_create,
@@ -62,6 +64,8 @@ __all__ = [
     "maintenances_transition_due",
     "needs_confirmation",
     "restores_components",
+    "template_delete",
+    "template_save",
     "update_create",
     "update_delete",
     "update_edit",

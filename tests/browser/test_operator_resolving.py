@@ -76,7 +76,7 @@ def test_resolve_preselects_what_comes_back_and_restores_it(open_page, operator,
     expect(changes).to_contain_text("Web servers: major outage → operational")
     admin.get_by_label("Message").fill("All servers are back.")
     admin.get_by_role("button", name="Preview").click()
-    preview = admin.locator("fieldset", has=admin.get_by_role("heading", name="Preview"))
+    preview = admin.locator(".module", has=admin.get_by_role("heading", name="Preview"))
     expect(preview).to_contain_text("All servers are back.")
     expect(preview).to_contain_text("Web servers: major outage → operational")
     assert not axe_violations(admin)

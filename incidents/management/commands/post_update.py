@@ -3,6 +3,7 @@
     manage.py post_update --title "Network problem" --status investigating \
         --component Network=major_outage --body "We're looking into it."
     echo "Back to normal." | manage.py post_update --incident k2l8x0q4v9m1 --status resolved
+    manage.py post_update --template "Database down" --component Database=partial_outage
 
 With the database unreachable, the post goes to the break-glass journal instead: it is on
 the public pages at once and is posted (followers notified) when the database is back.
@@ -26,6 +27,7 @@ from incidents.models import (
     ComponentStatus,
     Incident,
     IncidentKind,
+    IncidentTemplate,
 )
 from incidents.services.dates import when
 from incidents.validators import validate_line
@@ -99,22 +101,27 @@ class Command(BaseCommand):
     stealth_options = ("stdin",)
 
     def add_arguments(self, parser):
-        target = parser.add_mutually_exclusive_group(required=True)
+        # One of them, or --template (its title opens a new incident).
+        target = parser.add_mutually_exclusive_group()
         target.add_argument("--title", help="Open a new incident with this title.")
         target.add_argument("--incident", metavar="ID", help="Public id of the incident to update.")
-        parser.add_argument("--status", required=True, help="e.g. investigating, resolved.")
+        parser.add_argument(
+            "--template",
+            metavar="NAME",
+            help="Start from this incident template (its title, status, impact, message and "
+            "component statuses); the options given override it.",
+        )
+        parser.add_argument("--status", help="e.g. investigating, resolved.")
         parser.add_argument(
             "--impact",
             help="none, minor, major or critical; a maintenance may also be maintenance, "
             "its usual impact.",
         )
-        parser.add_argument(
-            "--kind", default=IncidentKind.INCIDENT, help="incident or maintenance."
-        )
+        parser.add_argument("--kind", help="incident (the default) or maintenance.")
         parser.add_argument("--scheduled-for", help="Maintenance window start (ISO 8601).")
         parser.add_argument("--scheduled-until", help="Maintenance window end (ISO 8601).")
         parser.add_argument("--body", help="Markdown message; read from standard input if omitted.")
-        parser.add_argument("--headline", default="", help="Optional title of this post.")
+        parser.add_argument("--headline", help="Optional title of this post.")
         parser.add_argument(
             "--component",
             action="append",
@@ -148,10 +155,15 @@ class Command(BaseCommand):
         if body is None:
             stdin = options.get("stdin", sys.stdin)
             body = "" if stdin.isatty() else stdin.read()
+        options["body"] = body
+        if options["template"] is not None:
+            _apply_template(options, _template(options["template"]))
+        _check_required(options)
+        body = options["body"]
         post = {
             "status": options["status"],
             "body": body,
-            "headline": options["headline"],
+            "headline": options["headline"] or "",
             "impact": options["impact"],
             "published_at": options["published_at"]
             and _datetime(options["published_at"], "--published-at"),
@@ -160,7 +172,7 @@ class Command(BaseCommand):
         }
         opening = {
             "title": options["title"],
-            "kind": options["kind"],
+            "kind": options["kind"] or IncidentKind.INCIDENT,
             "scheduled_for": options["scheduled_for"]
             and _datetime(options["scheduled_for"], "--scheduled-for"),
             "scheduled_until": options["scheduled_until"]
@@ -234,6 +246,51 @@ def _confirm_or_messages(error):
     if services.needs_confirmation(error):
         return _one_line(f"{error.message} Add --yes to post it dated so.")
     return _one_line(" ".join(_messages(error)))
+
+
+def _template(name):
+    try:
+        validate_line(name)  # no template has such a name; the database cannot take it
+        template = IncidentTemplate.objects.filter(name__iexact=name.strip()).first()
+        names = [] if template else list(IncidentTemplate.objects.values_list("name", flat=True))
+    except ValidationError as error:
+        raise CommandError(f"--template: {error.messages[0]}") from None
+    except DatabaseError:
+        raise CommandError(
+            "--template: templates are in the database, which is unreachable; "
+            "post with --title, --status and --body instead."
+        ) from None
+    if template is None:
+        valid = ", ".join(_shown(n) for n in names) or "none yet (add them in the admin)"
+        raise CommandError(f"--template: there is no template {_shown(name)}; templates: {valid}.")
+    return template
+
+
+def _apply_template(options, template):
+    """What the template holds, where no option says otherwise; --component entries are
+    added to the template's, and win for the same component."""
+    if options["incident"] is None and options["title"] is None:
+        options["title"] = template.title
+    options["kind"] = options["kind"] or template.kind
+    for name in ["status", "impact", "headline"]:
+        if options[name] is None:
+            options[name] = getattr(template, name)
+    if not options["body"].strip():
+        options["body"] = template.body
+    options["component"] = [
+        *(f"{c.name}={status}" for c, status in template.component_changes().items()),
+        *options["component"],
+    ]
+
+
+def _check_required(options):
+    if options["title"] is None and options["incident"] is None:
+        raise CommandError(
+            "Give --title to open an incident, --incident ID to update one, "
+            "or --template NAME to open one from a template."
+        )
+    if options["status"] is None:
+        raise CommandError("--status is required (or comes from --template).")
 
 
 def _messages(error):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0006_statuspage_fidelity'),
+        ('incidents', '0007_incident_templates'),
     ]
 
     operations = [
