@@ -7,9 +7,9 @@ live" for the followers' outbox, a "public state changed" mark that fires on com
 and returns. No mail, rendering or network happens here.
 
 By subject: incidents.py (open, edit, delete), updates.py (the posts), going_live.py
-(what an update does when it goes live), maintenances.py (automatic windows),
-components.py, imports.py (from Statuspage), journal.py (posts made while the database was
-unreachable, and their replay); common.py holds the shared skeleton.
+(what an update does when it goes live), maintenances.py (reminders, automatic windows),
+postmortems.py, components.py, imports.py (from Statuspage), journal.py (posts made while
+the database was unreachable, and their replay); common.py holds the shared skeleton.
 """
 
 from .components import (
@@ -28,7 +28,8 @@ from .imports import (
 )
 from .incidents import incident_delete, incident_edit, incident_open
 from .journal import journal_post, journal_replay_due
-from .maintenances import maintenances_transition_due
+from .maintenances import maintenances_remind_due, maintenances_transition_due
+from .postmortems import postmortem_publish, postmortem_save, postmortem_unpublish
 from .updates import (
     BACKDATED_AFTER,
     update_create,
@@ -53,7 +54,11 @@ __all__ = [
     "incident_open",
     "journal_post",
     "journal_replay_due",
+    "maintenances_remind_due",
     "maintenances_transition_due",
+    "postmortem_publish",
+    "postmortem_save",
+    "postmortem_unpublish",
     "update_create",
     "update_delete",
     "update_edit",
