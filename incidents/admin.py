@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from staff.mixins import DeletesThroughServices
 
 from . import audit, services
+from .admin_postmortems import PostmortemAdminMixin
 from .forms import IncidentOpenForm, UpdateForm
 from .markdown import render_markdown, safe_html
 from .models import AuditEntry, Component, ComponentGroup, Incident, IncidentUpdate
@@ -39,7 +40,7 @@ class UpdateInline(admin.TabularInline):
 
 
 @admin.register(Incident)
-class IncidentAdmin(DeletesThroughServices, admin.ModelAdmin):
+class IncidentAdmin(PostmortemAdminMixin, DeletesThroughServices, admin.ModelAdmin):
     list_display = [
         "title",
         "status",
@@ -152,8 +153,13 @@ class IncidentAdmin(DeletesThroughServices, admin.ModelAdmin):
         services.incident_edit(
             incident=obj,
             actor=request.user,
-            **{name: form.cleaned_data[name] for name in form.changed_data if name != "components"},
+            **{
+                name: form.cleaned_data[name]
+                for name in form.changed_data
+                if name != "components" and not name.startswith("postmortem_")
+            },
         )
+        self.save_postmortem(request, obj, form)
 
     def delete_model(self, request, obj):
         services.incident_delete(incident=obj, actor=request.user)
