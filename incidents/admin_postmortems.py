@@ -14,7 +14,7 @@ from .validators import validate_text
 class IncidentPostmortemForm(forms.ModelForm):
     # Not a model field of this form: postmortem_save writes it (and its HTML).
     postmortem_body = forms.CharField(
-        label="Postmortem",
+        label="Postmortem text",
         required=False,
         strip=False,
         validators=[validate_text],
@@ -79,7 +79,8 @@ class PostmortemAdminMixin:
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None or obj.is_maintenance:
             return fieldsets
-        return [*fieldsets, ("Postmortem", {"fields": self.POSTMORTEM_FIELDS})]
+        postmortem = {"fields": self.POSTMORTEM_FIELDS, "classes": ["postmortem"]}
+        return [*fieldsets, ("Postmortem", postmortem)]
 
     def get_readonly_fields(self, request, obj=None):
         return [*super().get_readonly_fields(request, obj), "postmortem_state"]
