@@ -3,6 +3,7 @@
 second worker do. Time is moved, and the worker's periodic jobs are called directly."""
 
 import datetime
+import threading
 
 import pytest
 
@@ -186,3 +187,45 @@ def test_the_reminder_time_is_read_from_the_environment():
         "MAINTENANCE_REMINDER_BEFORE",
     )
     assert values == {"MAINTENANCE_REMINDER_BEFORE": "900"}, result.stderr
+
+
+def side_by_side(job, workers=2):
+    """Run `job` in several threads at once, each with its own database connection, as
+    two worker processes would; return what each returned."""
+    from django.db import connection
+
+    barrier, results, errors = threading.Barrier(workers), [], []
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(job())
+        except Exception as error:  # reported by the test
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    return results
+
+
+def test_two_workers_at_once_remind_and_start_each_maintenance_once(database):
+    follower()
+    maintenances = [
+        schedule([database], start=later(minutes=30), end=later(hours=1), title=f"Upgrade {n}")
+        for n in range(10)
+    ]
+    assert sum(side_by_side(services.maintenances_remind_due)) == 10  # each by one worker
+    reminders = Notification.objects.filter(kind=EventKind.MAINTENANCE_REMINDER)
+    assert reminders.count() == 10
+    for incident in maintenances:
+        shift(incident, minutes=31)
+    assert sum(side_by_side(services.maintenances_transition_due)) == 10
+    for incident in maintenances:
+        assert incident.updates.filter(headline="Maintenance started").count() == 1
+    assert Notification.objects.filter(kind=EventKind.UPDATE).count() == 20
