@@ -151,3 +151,18 @@ def test_publishing_is_in_the_audit_trail(incident):
     changes = [e.changes for e in AuditEntry.objects.filter(object_id=incident.public_id)]
     assert any("postmortem_body" in c for c in changes)
     assert any("postmortem_published_at" in c for c in changes)
+
+
+@pytest.mark.parametrize("url", ["/history.rss", "/history.atom"])
+def test_a_published_postmortem_is_an_entry_of_the_feeds_and_a_draft_is_not(client, incident, url):
+    import feedparser
+
+    services.postmortem_save(incident=incident, body=BODY)
+    feed = feedparser.parse(client.get(url).content)
+    assert [e.title for e in feed.entries] == ["Cable cut: Investigating"]
+    services.postmortem_publish(incident=incident)
+    feed = feedparser.parse(client.get(url).content)
+    assert not feed.bozo
+    assert [e.title for e in feed.entries] == ["Postmortem: Cable cut", "Cable cut: Investigating"]
+    assert feed.entries[0].link.endswith(f"/incidents/{incident.public_id}#postmortem-heading")
+    assert "<strong>cable</strong>" in feed.entries[0].summary

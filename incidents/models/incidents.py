@@ -158,8 +158,10 @@ class Incident(models.Model):
 
     @property
     def has_public_postmortem(self):
-        """The one rule for the postmortem: public once published, a draft until then."""
-        return self.postmortem_published_at is not None and bool(self.postmortem_body.strip())
+        """The one rule for the postmortem: public once published (never without a text:
+        see services.postmortems), a draft until then; selectors.published_postmortems()
+        is the same rule in SQL."""
+        return self.postmortem_published_at is not None
 
     @property
     def began_at(self):
