@@ -229,3 +229,17 @@ def test_two_workers_at_once_remind_and_start_each_maintenance_once(database):
     for incident in maintenances:
         assert incident.updates.filter(headline="Maintenance started").count() == 1
     assert Notification.objects.filter(kind=EventKind.UPDATE).count() == 20
+
+
+def test_the_notifications_admin_lists_a_reminder_with_its_deliveries(operator_client, smtp_sink):
+    follower()
+    schedule(start=later(minutes=10), end=later(hours=1))
+    services.maintenances_remind_due()
+    run_tasks()
+    response = operator_client.get(
+        "/admin/subscribers/notification/",
+        {"q": "Database upgrade", "kind": "maintenance_reminder"},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Maintenance reminder: Database upgrade" in html and "email 1/1" in html
