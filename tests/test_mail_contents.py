@@ -95,3 +95,32 @@ def test_a_post_about_no_component_says_only_the_impact(smtp_sink):
     _, text, _ = last_mail(smtp_sink)
     assert "Affected components" not in text
     assert "Impact: none" in text
+
+
+def test_a_chat_message_names_the_same_components_and_impact_as_the_mail(
+    smtp_sink, receiver, network
+):
+    import json
+
+    from .conftest import call_due, channel
+
+    follower()
+    channel("discord", receiver.url("/discord"))
+    first = open_incident(
+        title="Cable cut", impact="major", component_changes={network: "major_outage"}
+    )
+    run_tasks()
+    call_due()
+    services.update_create(incident=first.incident, status="identified", body="Found it.")
+    run_tasks()
+    call_due()
+    _, text, _ = last_mail(smtp_sink)
+    assert "- Network: Major outage\n" in text and "Impact: major" in text
+
+    messages = [json.loads(r.body) for r in receiver.requests if r.path == "/discord"]
+    [embed] = messages[-1]["embeds"]
+    assert embed["description"].startswith("**Identified**")
+    assert embed["fields"] == [
+        {"name": "Network", "value": "Major outage", "inline": True},
+        {"name": "Impact", "value": "major", "inline": True},
+    ]
