@@ -18,6 +18,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import punycode
 
+from incidents.models import ComponentStatus
+
 from .models import Delivery, DeliveryKind
 from .tokens import confirm_token, manage_token
 from .wire import POLICY, dkim_signer, encoded_words
@@ -224,11 +226,13 @@ class ReminderMail(ThreadMail):
     template_name = "reminder"
 
     def __init__(self, incident):
+        # Its components, as they will be during the window.
         components = incident.components.filter(is_hidden=False).select_related("group")
+        during = ComponentStatus.UNDER_MAINTENANCE.label
         super().__init__(
             incident,
             own_id=f"reminder-{incident.public_id}",
-            affected=[(c.full_name, c.get_status_display()) for c in components],
+            affected=[(c.full_name, during) for c in components],
         )
 
 

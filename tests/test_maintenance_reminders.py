@@ -65,7 +65,7 @@ def test_followers_are_reminded_once_within_the_hour_before_the_start(smtp_sink,
     )
     text = reminder.get_body(("plain",)).get_content()
     assert text.startswith("Reminder: scheduled maintenance")
-    assert "- Servers - Database: Operational" in text
+    assert "- Servers - Database: Under maintenance" in text
     assert reminder["In-Reply-To"] == announcement["Message-ID"]
     incident.refresh_from_db()
     assert incident.reminded_at is not None
@@ -231,12 +231,12 @@ def test_two_workers_at_once_remind_and_start_each_maintenance_once(database):
     assert Notification.objects.filter(kind=EventKind.UPDATE).count() == 20
 
 
-def test_the_notifications_admin_lists_a_reminder_with_its_deliveries(operator_client, smtp_sink):
+def test_the_notifications_admin_lists_a_reminder_with_its_deliveries(admin_client, smtp_sink):
     follower()
     schedule(start=later(minutes=10), end=later(hours=1))
     services.maintenances_remind_due()
     run_tasks()
-    response = operator_client.get(
+    response = admin_client.get(
         "/admin/subscribers/notification/",
         {"q": "Database upgrade", "kind": "maintenance_reminder"},
     )
