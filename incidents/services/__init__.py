@@ -7,10 +7,10 @@ live" for the followers' outbox, a "public state changed" mark that fires on com
 and returns. No mail, rendering or network happens here.
 
 By subject: incidents.py (open, edit, delete), updates.py (the posts), going_live.py
-(what an update does when it goes live), maintenances.py (automatic windows),
-components.py, templates.py (incident templates), imports.py (from Statuspage), journal.py
-(posts made while the database was unreachable, and their replay); common.py holds the
-shared skeleton.
+(what an update does when it goes live), maintenances.py (reminders, automatic windows),
+postmortems.py, components.py, templates.py (incident templates), imports.py (from
+Statuspage), journal.py (posts made while the database was unreachable, and their replay);
+common.py holds the shared skeleton.
 """
 
 from .components import (
@@ -29,7 +29,8 @@ from .imports import (
 )
 from .incidents import incident_delete, incident_edit, incident_open
 from .journal import journal_post, journal_replay_due
-from .maintenances import maintenances_transition_due
+from .maintenances import maintenances_remind_due, maintenances_transition_due
+from .postmortems import postmortem_publish, postmortem_save, postmortem_unpublish
 from .templates import template_delete, template_save
 from .updates import (
     BACKDATED_AFTER,
@@ -55,7 +56,11 @@ __all__ = [
     "incident_open",
     "journal_post",
     "journal_replay_due",
+    "maintenances_remind_due",
     "maintenances_transition_due",
+    "postmortem_publish",
+    "postmortem_save",
+    "postmortem_unpublish",
     "template_delete",
     "template_save",
     "update_create",
