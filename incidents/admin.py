@@ -13,6 +13,7 @@ from staff.mixins import DeletesThroughServices
 
 from . import admin_templates, audit, posting_admin, services
 from .admin_opening import OpensIncidents
+from .admin_postmortems import PostmortemAdminMixin
 from .forms import UpdateChangeForm, UpdateForm
 from .markdown import render_markdown, safe_html
 from .models import AuditEntry, Component, ComponentGroup, Impact, Incident, IncidentUpdate
@@ -54,7 +55,7 @@ class UpdateInline(admin.TabularInline):
 
 
 @admin.register(Incident)
-class IncidentAdmin(OpensIncidents, DeletesThroughServices, admin.ModelAdmin):
+class IncidentAdmin(PostmortemAdminMixin, OpensIncidents, DeletesThroughServices, admin.ModelAdmin):
     # "Post update" first, so that it is on screen at 1280 px however long the title;
     # status and impact share a column, the start is in the date bar above the list.
     list_display = ["post_update_link", "title", "state", "last_update", "visibility"]
@@ -199,8 +200,13 @@ class IncidentAdmin(OpensIncidents, DeletesThroughServices, admin.ModelAdmin):
         services.incident_edit(
             incident=obj,
             actor=request.user,
-            **{name: form.cleaned_data[name] for name in form.changed_data if name != "components"},
+            **{
+                name: form.cleaned_data[name]
+                for name in form.changed_data
+                if name != "components" and not name.startswith("postmortem_")
+            },
         )
+        self.save_postmortem(request, obj, form)
 
     def delete_model(self, request, obj):
         services.incident_delete(incident=obj, actor=request.user)

@@ -16,5 +16,6 @@ class IncidentsConfig(AppConfig):
         # Scheduled updates and automatic maintenance windows go live on time.
         jobs.register(services.updates_release_due, every=1)
         jobs.register(services.maintenances_transition_due, every=1)
+        jobs.register(services.maintenances_remind_due, every=10)
         # Posts made while the database was unreachable are posted once it is back.
         jobs.register(services.journal_replay_due, every=1)

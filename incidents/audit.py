@@ -24,7 +24,16 @@ from .models import (
 # What an operator can change, per kind of object; derived fields (an incident's status
 # and times follow from its posts) are left out.
 FIELDS = {
-    Incident: ["title", "kind", "impact", "scheduled_for", "scheduled_until", "auto_transition"],
+    Incident: [
+        "title",
+        "kind",
+        "impact",
+        "scheduled_for",
+        "scheduled_until",
+        "auto_transition",
+        "postmortem_body",
+        "postmortem_published_at",
+    ],
     IncidentUpdate: [
         "status",
         "headline",

@@ -1,4 +1,5 @@
-"""RSS 2.0 and Atom 1.0 feeds of the history: every published update is an entry.
+"""RSS 2.0 and Atom 1.0 feeds of the history: every published update is an entry, and
+so is every published postmortem.
 
 A feed of incidents alone would miss the updates that matter ("resolved"), so each post
 is its own entry, linking to its anchor on the incident's permalink.
@@ -55,7 +56,10 @@ class HistoryFeed(Feed):
         return settings.STATUS_PAGE_NAME
 
     def items(self):
-        return selectors.timeline()[:FEED_SIZE]
+        posts = selectors.timeline()[:FEED_SIZE]
+        postmortems = [Postmortem(i) for i in selectors.published_postmortems()[:FEED_SIZE]]
+        newest_first = sorted([*posts, *postmortems], key=lambda e: e.published_at, reverse=True)
+        return newest_first[:FEED_SIZE]
 
     def item_title(self, update):
         return update.title
@@ -76,6 +80,23 @@ class HistoryFeed(Feed):
 
     def item_categories(self, update):
         return [update.get_status_display()]
+
+
+class Postmortem:
+    """An incident's published postmortem, as a feed entry reads a post."""
+
+    def __init__(self, incident):
+        self.incident = incident
+        self.title = f"Postmortem: {incident.title}"
+        self.body_html = incident.postmortem_html
+        self.published_at = incident.postmortem_published_at
+        self.updated_at = incident.postmortem_updated_at or incident.postmortem_published_at
+
+    def get_absolute_url(self):
+        return f"{self.incident.get_absolute_url()}#postmortem-heading"
+
+    def get_status_display(self):
+        return "Postmortem"
 
 
 class HistoryAtomFeed(HistoryFeed):

@@ -116,6 +116,13 @@ def timeline():
     return IncidentUpdate.objects.published().select_related("incident")
 
 
+def published_postmortems():
+    """Incidents whose postmortem is public (Incident.has_public_postmortem), the latest
+    published first."""
+    published = Incident.objects.public().filter(postmortem_published_at__isnull=False)
+    return published.order_by("-postmortem_published_at")
+
+
 def open_incidents():
     """Incidents and maintenances not closed: incidents first (newest first), then
     maintenances, the soonest window first."""

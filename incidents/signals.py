@@ -9,9 +9,18 @@ so they commit, or roll back, with it.
 transaction that changes a component's current status: directly (the admin, the shell)
 or by an update going live (then `change.update` is that update). Backfilled history
 and imports, which leave the current status alone, send nothing.
+
+`maintenance_reminder_due` is sent with `incident=` (a scheduled maintenance), once per
+maintenance, in the transaction that records that its followers are reminded
+(MAINTENANCE_REMINDER_BEFORE ahead of its start).
+
+`postmortem_published` is sent with `incident=` in the transaction that publishes the
+incident's postmortem with "notify followers", at most once per incident.
 """
 
 from django.dispatch import Signal
 
 update_went_live = Signal()
 component_status_changed = Signal()
+maintenance_reminder_due = Signal()
+postmortem_published = Signal()

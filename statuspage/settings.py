@@ -278,6 +278,15 @@ WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", defaul
 WEBHOOK_DISABLE_AFTER = datetime.timedelta(hours=env.float("WEBHOOK_DISABLE_HOURS", default=24))
 # Soft bounces in a row (no delivery between) that suppress an address like a hard one.
 SOFT_BOUNCE_LIMIT = env.int("SOFT_BOUNCE_LIMIT", default=3)
+# Followers are reminded of a scheduled maintenance this many seconds before it starts;
+# 0 sends no reminders.
+_reminder_before = env.str("MAINTENANCE_REMINDER_BEFORE", default="3600").strip()
+if not _reminder_before.isdecimal():
+    raise ImproperlyConfigured(
+        "MAINTENANCE_REMINDER_BEFORE is a number of seconds (3600: an hour; 0: no "
+        f"reminders), not {_reminder_before!r}."
+    )
+MAINTENANCE_REMINDER_BEFORE = int(_reminder_before)
 DELIVERY_TASK_SECONDS = 60
 DELIVERY_PARALLEL_TASKS = 2
 # Sign-up limits: per client address and per email address, per hour.

@@ -274,9 +274,9 @@ class NotificationAdmin(admin.ModelAdmin):
         "by_channel",
     ]
     list_filter = ["kind"]
-    list_select_related = ["update__incident", "component_change__component"]
+    list_select_related = ["update__incident", "component_change__component", "incident"]
     date_hierarchy = "created_at"
-    search_fields = ["update__headline", "update__incident__title"]
+    search_fields = ["update__headline", "update__incident__title", "incident__title"]
 
     def get_queryset(self, request):
         counts = {

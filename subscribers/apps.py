@@ -12,7 +12,12 @@ class SubscribersConfig(AppConfig):
         from django.core import checks
 
         import health
-        from incidents.signals import component_status_changed, update_went_live
+        from incidents.signals import (
+            component_status_changed,
+            maintenance_reminder_due,
+            postmortem_published,
+            update_went_live,
+        )
         from public_store import mirrors, outage, warming
         from worker import jobs
 
@@ -25,6 +30,12 @@ class SubscribersConfig(AppConfig):
         update_went_live.connect(receivers.tell_the_update, dispatch_uid="tell_the_update")
         component_status_changed.connect(
             receivers.tell_the_component_status, dispatch_uid="tell_the_component_status"
+        )
+        maintenance_reminder_due.connect(
+            receivers.tell_the_maintenance_reminder, dispatch_uid="tell_the_maintenance_reminder"
+        )
+        postmortem_published.connect(
+            receivers.tell_the_postmortem, dispatch_uid="tell_the_postmortem"
         )
         # Work a lost task left behind, retries, and the expiry of unconfirmed sign-ups.
         tracking.connect(receivers.record_mail_event, dispatch_uid="record_mail_event")

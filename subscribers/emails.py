@@ -18,6 +18,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import punycode
 
+from incidents.models import ComponentStatus
+
 from .models import Delivery, DeliveryKind
 from .tokens import confirm_token, manage_token
 from .wire import POLICY, dkim_signer, encoded_words
@@ -126,25 +128,29 @@ def _message_id(local_part):
     return f"<{local_part}@{_domain()}>"
 
 
-class PostMail:
-    """One post's mail, composed once, personalised per follower."""
+class ThreadMail:
+    """A mail of one incident's thread (its posts, a maintenance's reminder, the
+    postmortem), composed once and personalised per follower.
 
-    def __init__(self, update):
-        self.update = update
-        incident = update.incident
-        first = incident.updates.published().order_by("published_at", "id").first()
-        self.is_first = first is None or first.pk == update.pk
-        context = {
-            "update": update,
+    Every mail of an incident has the same subject, "[Page] Title" (Gmail threads by
+    subject), and replies to the incident's root id (clients that thread by headers):
+    the incident's first post is the root, later mails refer to it.
+    """
+
+    template_name = ""
+
+    def __init__(self, incident, *, own_id: str, is_root: bool = False, **context):
+        self.incident, self.own_id, self.is_root = incident, own_id, is_root
+        context |= {
             "incident": incident,
             "page_name": settings.STATUS_PAGE_NAME,
-            "incident_url": settings.SITE_URL + update.get_absolute_url(),
+            "incident_url": settings.SITE_URL + incident.get_absolute_url(),
+            "impact": incident.get_impact_display().lower(),
             "manage_url": MANAGE_URL,
         }
-        self.subject, self.text, self.html = build_email("post", context)
-        # Threading: the first post of an incident is the root every later one replies to.
+        self.subject, self.text, self.html = build_email(self.template_name, context)
         headers = _list_headers(MANAGE_URL) | {"Message-ID": MESSAGE_ID}
-        if not self.is_first:
+        if not is_root:
             headers |= {"In-Reply-To": ROOT_ID, "References": ROOT_ID}
         self.headers = headers
         self.template = None
@@ -154,9 +160,8 @@ class PostMail:
             )
 
     def for_follower(self, subscriber) -> OutgoingMail:
-        incident, update = self.update.incident, self.update
-        root = _message_id(f"{incident.public_id}.{subscriber.pk}")
-        own = root if self.is_first else _message_id(f"{update.public_id}.{subscriber.pk}")
+        root = thread_root_id(self.incident, subscriber)
+        own = root if self.is_root else _message_id(f"{self.own_id}.{subscriber.pk}")
         values = {
             TO: envelope_address(subscriber.email),
             MANAGE_URL: manage_url(subscriber),
@@ -176,6 +181,68 @@ class PostMail:
                 headers={k: _substitute(v, values) for k, v in self.headers.items()},
             )
         return OutgoingMail(settings.DEFAULT_FROM_EMAIL, values[TO], data)
+
+
+def thread_root_id(incident, subscriber) -> str:
+    """The Message-ID every mail of the incident to this follower refers to."""
+    return _message_id(f"incident-{incident.public_id}.{subscriber.pk}")
+
+
+class PostMail(ThreadMail):
+    """One post's mail: its status first, what it affects and how badly, its text."""
+
+    template_name = "post"
+
+    def __init__(self, update):
+        incident = update.incident
+        first = incident.updates.published().order_by("published_at", "id").first()
+        super().__init__(
+            incident,
+            own_id=f"update-{update.public_id}",
+            is_root=first is None or first.pk == update.pk,
+            update=update,
+            affected=affected_components(update),
+        )
+        self.update = update
+
+
+def affected_components(update) -> list[tuple[str, str]]:
+    """(name, status) of the components the post changed, as it set them; if it changed
+    none, the incident's components as they are now. Hidden components are left out."""
+    changes = update.component_changes.filter(component__is_hidden=False).select_related(
+        "component__group"
+    )
+    if changes:
+        return [
+            (c.component_name or c.component.full_name, c.get_new_status_display()) for c in changes
+        ]
+    components = update.incident.components.filter(is_hidden=False).select_related("group")
+    return [(c.full_name, c.get_status_display()) for c in components]
+
+
+class ReminderMail(ThreadMail):
+    """A scheduled maintenance starts soon."""
+
+    template_name = "reminder"
+
+    def __init__(self, incident):
+        # Its components, as they will be during the window.
+        components = incident.components.filter(is_hidden=False).select_related("group")
+        during = ComponentStatus.UNDER_MAINTENANCE.label
+        super().__init__(
+            incident,
+            own_id=f"reminder-{incident.public_id}",
+            affected=[(c.full_name, during) for c in components],
+        )
+
+
+class PostmortemMail(ThreadMail):
+    """An incident's postmortem was published."""
+
+    template_name = "postmortem"
+
+    def __init__(self, incident):
+        super().__init__(incident, own_id=f"postmortem-{incident.public_id}")
 
 
 def _substitute(text, values):
@@ -220,10 +287,12 @@ def _single_mail(name, context, subscriber, url) -> OutgoingMail:
 
 
 class MailBuilder:
-    """Builds each delivery's mail, reusing one PostMail per post."""
+    """Builds each delivery's mail, reusing one composer per event. `composer` makes the
+    composer of a notification (subscribers.events knows which, by its kind)."""
 
-    def __init__(self):
-        self._posts = {}
+    def __init__(self, composer):
+        self._composer = composer
+        self._events = {}
         self._dkim = dkim_signer()
 
     def mail(self, delivery: Delivery) -> OutgoingMail:
@@ -238,6 +307,6 @@ class MailBuilder:
         if delivery.kind == DeliveryKind.DISABLED_NOTICE:
             return disabled_notice_mail(delivery.subscriber)
         notification_id = delivery.notification_id
-        if notification_id not in self._posts:
-            self._posts[notification_id] = PostMail(delivery.notification.update)
-        return self._posts[notification_id].for_follower(delivery.subscriber)
+        if notification_id not in self._events:
+            self._events[notification_id] = self._composer(delivery.notification)
+        return self._events[notification_id].for_follower(delivery.subscriber)

@@ -16,9 +16,9 @@ from django.conf import settings
 
 from incidents import selectors
 from incidents.api.serializers import component_object, incident_object, timestamp
-from incidents.models import Component, Incident, IncidentUpdate
+from incidents.models import Component, Incident, IncidentStatus, IncidentUpdate
 
-from .emails import PostMail
+from .emails import PostMail, PostmortemMail, ReminderMail
 from .models import EventKind, Notification, SubscriberKind
 
 CHAT_KINDS = frozenset(SubscriberKind) - {SubscriberKind.EMAIL, SubscriberKind.WEBHOOK}
@@ -111,9 +111,56 @@ class ComponentStatusEvent(Event):
         }
 
 
+class IncidentEvent(Event):
+    """An event about an incident as a whole, told by mail only: Statuspage's webhooks
+    have no such kind, and chat messages are made from those."""
+
+    @property
+    def incident(self):
+        return self.notification.incident
+
+    def follower_kinds(self):
+        return frozenset({SubscriberKind.EMAIL})
+
+    def component_ids(self):
+        return list(self.incident.components.values_list("pk", flat=True))
+
+    def body(self):
+        [incident] = selectors.with_public_details(Incident.objects.filter(pk=self.incident.pk))
+        return {"page": self.page(), "incident": incident_object(incident)}
+
+
+class MaintenanceReminderEvent(IncidentEvent):
+    """A scheduled maintenance starts soon (MAINTENANCE_REMINDER_BEFORE)."""
+
+    def is_live(self):
+        # Not once it has started, been cancelled or hidden meanwhile.
+        return (
+            Incident.objects.public()
+            .filter(pk=self.incident.pk, status=IncidentStatus.SCHEDULED)
+            .exists()
+        )
+
+    def mail(self):
+        return ReminderMail(self.incident)
+
+
+class PostmortemEvent(IncidentEvent):
+    """An incident's postmortem was published, with "notify followers"."""
+
+    def is_live(self):
+        incident = Incident.objects.public().filter(pk=self.incident.pk).first()
+        return incident is not None and incident.has_public_postmortem
+
+    def mail(self):
+        return PostmortemMail(self.incident)
+
+
 EVENTS: dict[str, type[Event]] = {
     EventKind.UPDATE: UpdateEvent,
     EventKind.COMPONENT_STATUS: ComponentStatusEvent,
+    EventKind.MAINTENANCE_REMINDER: MaintenanceReminderEvent,
+    EventKind.POSTMORTEM: PostmortemEvent,
 }
 
 

@@ -8,7 +8,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from incidents.models import Component, ComponentGroup, ComponentStatusChange, IncidentUpdate
+from incidents.models import (
+    Component,
+    ComponentGroup,
+    ComponentStatusChange,
+    Incident,
+    IncidentUpdate,
+)
 
 
 class SubscriberKind(models.TextChoices):
@@ -131,6 +137,8 @@ class EventKind(models.TextChoices):
 
     UPDATE = "update", "Post"
     COMPONENT_STATUS = "component_status", "Component status"
+    MAINTENANCE_REMINDER = "maintenance_reminder", "Maintenance reminder"
+    POSTMORTEM = "postmortem", "Postmortem"
 
 
 class Notification(models.Model):
@@ -146,6 +154,14 @@ class Notification(models.Model):
     )
     component_change = models.ForeignKey(
         ComponentStatusChange,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    # Events about an incident as a whole: a maintenance's reminder, the postmortem.
+    incident = models.ForeignKey(
+        Incident,
         null=True,
         blank=True,
         on_delete=models.CASCADE,
@@ -172,10 +188,16 @@ class Notification(models.Model):
                 condition=Q(component_change__isnull=False),
                 name="one_notification_per_component_change",
             ),
+            # Exactly once: one reminder, one postmortem mail per incident.
+            models.UniqueConstraint(
+                fields=["kind", "incident"],
+                condition=Q(incident__isnull=False),
+                name="one_notification_per_incident_event",
+            ),
         ]
 
     def __str__(self):
-        subject = self.update or self.component_change
+        subject = self.update or self.component_change or self.incident
         return f"{self.get_kind_display()}: {subject}"
 
 

@@ -18,6 +18,14 @@ def tell_the_component_status(sender, *, change, **kwargs):
         notification_schedule(kind=EventKind.COMPONENT_STATUS, component_change=change)
 
 
+def tell_the_maintenance_reminder(sender, *, incident, **kwargs):
+    notification_schedule(kind=EventKind.MAINTENANCE_REMINDER, incident=incident)
+
+
+def tell_the_postmortem(sender, *, incident, **kwargs):
+    notification_schedule(kind=EventKind.POSTMORTEM, incident=incident)
+
+
 def record_mail_event(sender, *, event, esp_name, **kwargs):
     """A bounce, complaint or delivery the email service provider reports (anymail)."""
     address, detail = event.recipient or "", event.description or event.mta_response or ""

@@ -30,6 +30,7 @@ from worker import runner
 
 from . import deliveries, suppression
 from .emails import MailBuilder
+from .events import event_of
 from .models import Delivery
 
 logger = logging.getLogger(__name__)
@@ -186,7 +187,7 @@ def send_due(*, seconds: float | None = None) -> tuple[int, bool]:
     than time, or a server refusing everything: then the rest waits for a retry).
     """
     deadline = time.monotonic() + (seconds or settings.DELIVERY_TASK_SECONDS)
-    worker_id, transport, builder = runner.current_worker_id(), open_transport(), MailBuilder()
+    worker_id, transport, builder = runner.current_worker_id(), open_transport(), _mail_builder()
     if not runner.in_worker():
         runner.heartbeat(worker_id)  # claims of a sender with no heartbeat are given back
     sent = refused_in_a_row = 0
@@ -260,3 +261,7 @@ def deliveries_kick() -> None:
     """
     if not is_sending() and Delivery.objects.due().exists():
         deliver.enqueue()
+
+
+def _mail_builder() -> MailBuilder:
+    return MailBuilder(composer=lambda notification: event_of(notification).mail())

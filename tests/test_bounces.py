@@ -109,7 +109,7 @@ def test_mail_goes_through_the_provider_with_our_headers(email_provider):
     open_incident(title="Cable cut")
     run_tasks()
     [sent] = mail.outbox
-    assert sent.to == ["ada@example.org"] and sent.subject.endswith("Cable cut: Investigating")
+    assert sent.to == ["ada@example.org"] and sent.subject.endswith("] Cable cut")
     assert sent.extra_headers["List-Unsubscribe"].startswith("<http://127.0.0.1:8000/unsub")
     assert sent.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert sent.extra_headers["List-Id"] and sent.extra_headers["Message-ID"]

@@ -55,7 +55,10 @@ def test_each_chat_gets_a_post_in_its_own_format(receiver, chats, network):
     assert discord["allowed_mentions"] == {"parse": []}  # "@everyone" pings nobody
     [embed] = discord["embeds"]
     assert embed["title"] == "R&D <net> down" and embed["url"].startswith("http://127.0.0.1")
-    assert embed["fields"] == [{"name": "Network", "value": "Major outage", "inline": True}]
+    assert embed["fields"] == [
+        {"name": "Network", "value": "Major outage", "inline": True},
+        {"name": "Impact", "value": "minor", "inline": True},
+    ]
     assert isinstance(embed["color"], int) and embed["timestamp"].endswith("Z")
 
     teams = got["teams"]
@@ -67,7 +70,10 @@ def test_each_chat_gets_a_post_in_its_own_format(receiver, chats, network):
     assert card["body"][0]["text"] == "R&D <net> down"
     assert card["body"][-1] == {
         "type": "FactSet",
-        "facts": [{"title": "Network", "value": "Major outage"}],
+        "facts": [
+            {"title": "Network", "value": "Major outage"},
+            {"title": "Impact", "value": "minor"},
+        ],
     }
     assert card["actions"][0]["type"] == "Action.OpenUrl"
 

@@ -39,6 +39,10 @@ def public_pages():
 
     pending = followers.subscriber_subscribe(email="eve@example.org")
     incident = Incident.objects.get(title="Server reboot and database recovery")
+    services.postmortem_save(
+        incident=incident, body="## Root cause\n\nThe database did *not* exit cleanly."
+    )
+    services.postmortem_publish(incident=incident)
     busy = timezone.localdate() - datetime.timedelta(days=2)
     busy_day(Component.objects.get(name="Network"), 5, day=busy)  # "and 2 more" links
     return {

@@ -11,6 +11,7 @@ import subprocess
 import dkim
 import pytest
 
+from incidents import services as incident_services
 from subscribers import services
 
 from .conftest import follower, open_incident, run_tasks
@@ -104,7 +105,7 @@ def test_no_empty_encoded_word_in_a_subject_with_an_em_dash(smtp_sink, padding):
     assert not re.search(rb"=\?utf-8\?[qb]\?\?=", subject, re.IGNORECASE), subject
     assert all(len(line) <= 78 for line in subject.split(b"\r\n"))
     message = email.message_from_bytes(post, policy=email.policy.default)
-    assert message["Subject"] == f"[Example Hosting Status] {title}: Investigating"
+    assert message["Subject"] == f"[Example Hosting Status] {title}"
 
 
 @pytest.fixture
@@ -147,3 +148,28 @@ def test_a_dkim_signature_fails_when_the_mail_is_changed(smtp_sink, dkim_key):
     tampered = re.sub(rb"/unsubscribe/", b"/unsubscribe/x", data, count=1)
     assert dkim.verify(data, dnsfunc=lambda name, timeout=5: dkim_key.get(name))
     assert not dkim.verify(tampered, dnsfunc=lambda name, timeout=5: dkim_key.get(name))
+
+
+def test_every_post_of_an_incident_has_one_subject_and_replies_to_one_root(smtp_sink):
+    # Gmail threads by subject, other clients by In-Reply-To/References: both hold.
+    ada = follower("ada@example.org")
+    first = open_incident(title="Network problem")
+    for status in ("identified", "resolved"):
+        incident_services.update_create(incident=first.incident, status=status, body="More.")
+    open_incident(title="Another one")
+    run_tasks()
+    *posts, other = smtp_sink.raw_to("ada@example.org")
+
+    root = f"<incident-{first.incident.public_id}.{ada.pk}@127.0.0.1>".encode()
+    assert [header_lines(p, b"Subject") for p in posts] == [
+        [b"Subject: [Example Hosting Status] Network problem"]
+    ] * 3
+    assert header_lines(posts[0], b"Message-ID") == [b"Message-ID: " + root]
+    assert header_lines(posts[0], b"In-Reply-To") == []
+    for post in posts[1:]:
+        assert header_lines(post, b"In-Reply-To") == [b"In-Reply-To: " + root]
+        assert header_lines(post, b"References") == [b"References: " + root]
+    ids = {header_lines(p, b"Message-ID")[0] for p in [*posts, other]}
+    assert len(ids) == 4
+    assert header_lines(other, b"Subject") == [b"Subject: [Example Hosting Status] Another one"]
+    assert root not in header_lines(other, b"Message-ID")[0]

@@ -69,6 +69,19 @@ def _incident_properties(*, maintenance: bool) -> dict:
     }
     if maintenance:
         properties |= {"scheduled_for": TIMESTAMP, "scheduled_until": TIMESTAMP}
+    else:
+        nullable_text = {
+            "type": ["string", "null"],
+            "description": "Markdown; null: none published.",
+        }
+        properties |= {
+            "postmortem_body": nullable_text,
+            "postmortem_body_last_updated_at": NULLABLE_TIMESTAMP,
+            "postmortem_ignored": {"type": "boolean"},
+            "postmortem_notified_subscribers": {"type": "boolean"},
+            "postmortem_notified_twitter": {"type": "boolean"},
+            "postmortem_published_at": NULLABLE_TIMESTAMP,
+        }
     return properties
 
 

@@ -104,7 +104,24 @@ def incident_object(incident: Incident) -> dict:
     if incident.is_maintenance:
         data["scheduled_for"] = timestamp(incident.scheduled_for)
         data["scheduled_until"] = timestamp(incident.scheduled_until)
+    else:
+        data |= postmortem_fields(incident)
     return data
+
+
+def postmortem_fields(incident: Incident) -> dict:
+    """Statuspage's postmortem keys: null until it is published (a draft is not public)."""
+    public = incident.has_public_postmortem
+    return {
+        "postmortem_body": incident.postmortem_body if public else None,
+        "postmortem_body_last_updated_at": timestamp(incident.postmortem_updated_at)
+        if public
+        else None,
+        "postmortem_ignored": False,
+        "postmortem_notified_subscribers": public and incident.postmortem_notified_at is not None,
+        "postmortem_notified_twitter": False,
+        "postmortem_published_at": timestamp(incident.postmortem_published_at) if public else None,
+    }
 
 
 def update_object(update: IncidentUpdate, incident: Incident) -> dict:

@@ -106,6 +106,14 @@ class Incident(models.Model):
         help_text="Maintenance only: move to in progress at the scheduled start and to "
         "completed at the scheduled end, with a post each time.",
     )
+    # When followers were reminded of a maintenance's window (once, whatever happens).
+    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The postmortem: Markdown, rendered once when written; a draft until published.
+    postmortem_body = models.TextField(blank=True, validators=[validate_text])
+    postmortem_html = models.TextField(blank=True, editable=False)
+    postmortem_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    postmortem_published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    postmortem_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, validators=[validate_time])
     updated_at = models.DateTimeField(auto_now=True, validators=[validate_time])
 
@@ -157,6 +165,13 @@ class Incident(models.Model):
     @property
     def is_open(self):
         return self.status not in CLOSED_STATUSES
+
+    @property
+    def has_public_postmortem(self):
+        """The one rule for the postmortem: public once published (never without a text:
+        see services.postmortems), a draft until then; selectors.published_postmortems()
+        is the same rule in SQL."""
+        return self.postmortem_published_at is not None
 
     @property
     def began_at(self):

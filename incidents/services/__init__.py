@@ -9,9 +9,9 @@ and returns. No mail, rendering or network happens here.
 By subject: incidents.py (open, edit, delete), updates.py (the posts), going_live.py
 (what an update does when it goes live), restoring.py (what a resolution brings back),
 dates.py (dates that need confirming), editing.py (a post's component changes),
-maintenances.py (automatic windows), components.py, templates.py (incident templates),
-imports.py (from Statuspage), journal.py (posts made while the database was unreachable,
-and their replay); common.py holds the shared skeleton.
+maintenances.py (reminders, automatic windows), postmortems.py, components.py,
+templates.py (incident templates), imports.py (from Statuspage), journal.py (posts made
+while the database was unreachable, and their replay); common.py holds the shared skeleton.
 """
 
 from .components import (
@@ -31,7 +31,8 @@ from .imports import (
 )
 from .incidents import incident_delete, incident_edit, incident_open
 from .journal import journal_post, journal_replay_due
-from .maintenances import maintenances_transition_due
+from .maintenances import maintenances_remind_due, maintenances_transition_due
+from .postmortems import postmortem_publish, postmortem_save, postmortem_unpublish
 from .restoring import component_restores, restores_components
 from .templates import template_delete, template_save
 from .updates import (
@@ -61,8 +62,12 @@ __all__ = [
     "incident_open",
     "journal_post",
     "journal_replay_due",
+    "maintenances_remind_due",
     "maintenances_transition_due",
     "needs_confirmation",
+    "postmortem_publish",
+    "postmortem_save",
+    "postmortem_unpublish",
     "restores_components",
     "template_delete",
     "template_save",

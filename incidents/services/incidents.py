@@ -96,7 +96,8 @@ def incident_edit(*, incident: Incident, actor=None, **fields) -> Incident:
         setattr(incident, name, value)
     incident.full_clean()
     with audited_write(incident, actor=actor):
-        incident.save()
+        # Only these fields: what the worker set meanwhile (a reminder sent) stays.
+        incident.save(update_fields=[*fields, "updated_at"])
     return incident
 
 

@@ -1,6 +1,11 @@
-"""Automatic maintenances: started and completed on time, with an update each time."""
+"""Scheduled maintenances: the reminder before the window, and automatic ones started
+and completed on time, with an update each time."""
 
+import datetime
+
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from ..models import (
@@ -11,7 +16,39 @@ from ..models import (
     IncidentStatus,
     IncidentUpdate,
 )
+from ..signals import maintenance_reminder_due
 from .updates import update_create
+
+
+def maintenances_remind_due() -> int:
+    """Remind followers of the maintenances starting within MAINTENANCE_REMINDER_BEFORE
+    (periodic job): once per maintenance, whatever restarts, concurrent workers or later
+    edits of its window do."""
+    before = settings.MAINTENANCE_REMINDER_BEFORE
+    if not before:
+        return 0
+    now = timezone.now()
+    announced = IncidentUpdate.objects.published().filter(incident=OuterRef("pk"), notify=True)
+    due = Incident.objects.public().filter(
+        Exists(announced),  # a maintenance announced quietly stays quiet
+        kind=IncidentKind.MAINTENANCE,
+        status=IncidentStatus.SCHEDULED,
+        reminded_at__isnull=True,
+        scheduled_for__gt=now,
+        scheduled_for__lte=now + datetime.timedelta(seconds=before),
+    )
+    reminded = 0
+    for incident in due.order_by("scheduled_for"):
+        with transaction.atomic():
+            # The claim: of two workers, only one sees the row still unreminded.
+            claimed = Incident.objects.filter(pk=incident.pk, reminded_at__isnull=True).update(
+                reminded_at=now
+            )
+            if claimed:
+                incident.reminded_at = now
+                maintenance_reminder_due.send(sender=Incident, incident=incident)
+                reminded += 1
+    return reminded
 
 
 def maintenances_transition_due() -> int:

@@ -66,10 +66,13 @@ def _incident_summary(incident, update_id):
     update = next((u for u in updates if u["id"] == update_id), updates[0] if updates else {})
     status = update.get("status", incident["status"])
     colour = COLOURS["resolved"] if status in CLOSED else COLOURS.get(incident["impact"], 0)
+    # As the mail says: the components the post changed, or else the incident's as they
+    # are, and the impact.
     facts = [
         (change["name"], _label(ComponentStatus, change["new_status"]))
         for change in update.get("affected_components") or []
-    ]
+    ] or [(c["name"], _label(ComponentStatus, c["status"])) for c in incident["components"]]
+    facts.append(("Impact", incident["impact"]))
     return Summary(
         title=incident["name"],
         status=_label(IncidentStatus, status),

@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from django.tasks import task
 from django.utils import timezone
 
-from incidents.models import Component, ComponentStatusChange, IncidentUpdate
+from incidents.models import Component, ComponentStatusChange, Incident, IncidentUpdate
 
 from ..events import event_of
 from ..models import (
@@ -39,10 +39,11 @@ def notification_schedule(
     kind: str = EventKind.UPDATE,
     update: IncidentUpdate | None = None,
     component_change: ComponentStatusChange | None = None,
+    incident: Incident | None = None,
 ) -> Notification:
     """Record, in the caller's transaction, that followers are to be told of this event."""
     notification, created = Notification.objects.get_or_create(
-        kind=kind, update=update, component_change=component_change
+        kind=kind, update=update, component_change=component_change, incident=incident
     )
     if created:
         transaction.on_commit(lambda: fan_out.enqueue(notification.pk))

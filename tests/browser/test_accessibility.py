@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from incidents import services
 from incidents.demo import load_demo
 from incidents.models import Component, Incident
 from subscribers.tokens import manage_token
@@ -35,6 +36,10 @@ def public_pages(transactional_db):
         scheduled_until=later(days=2, hours=2),
     )
     incident = Incident.objects.get(title="Server reboot and database recovery")
+    services.postmortem_save(
+        incident=incident, body="## Root cause\n\nThe database did *not* exit cleanly."
+    )
+    services.postmortem_publish(incident=incident)
     busy = timezone.localdate() - datetime.timedelta(days=2)
     busy_day(Component.objects.get(name="Network"), 5, day=busy)  # "and 2 more" links
     manage = reverse("subscribers:manage", args=[manage_token(follower())])

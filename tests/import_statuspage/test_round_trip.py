@@ -64,6 +64,16 @@ def _instant(value):
 # - a shortlink leads to the permalink here (Statuspage's stspg.io links lead to the old page);
 # - names are unique here, so a name the source repeats in two groups gets its group's.
 REPEATED_NAMES = {"eu0api000001": "API (Europe)", "us0api000001": "API (North America)"}
+# - an incident carries Statuspage's postmortem keys, which public documents leave out:
+#   none published.
+NO_POSTMORTEM = {
+    "postmortem_body": None,
+    "postmortem_body_last_updated_at": None,
+    "postmortem_ignored": False,
+    "postmortem_notified_subscribers": False,
+    "postmortem_notified_twitter": False,
+    "postmortem_published_at": None,
+}
 
 
 def as_imported(document: dict) -> dict:
@@ -74,7 +84,15 @@ def as_imported(document: dict) -> dict:
 
     def incident(i):
         shortlink = f"{settings.SITE_URL}/incidents/{i['id']}"
-        return i | {"shortlink": shortlink, "components": [component(c) for c in i["components"]]}
+        postmortem = {} if "scheduled_for" in i else NO_POSTMORTEM
+        return (
+            postmortem
+            | i
+            | {
+                "shortlink": shortlink,
+                "components": [component(c) for c in i["components"]],
+            }
+        )
 
     result = dict(document)
     for key in ("components",):

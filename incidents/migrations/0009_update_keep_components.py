@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0007_incident_templates'),
+        ('incidents', '0008_postmortems_and_maintenance_reminders'),
     ]
 
     operations = [
