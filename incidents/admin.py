@@ -11,12 +11,13 @@ from django.utils.html import format_html
 
 from staff.mixins import DeletesThroughServices
 
-from . import admin_templates, audit, services
+from . import admin_templates, audit, posting_admin, services
 from .admin_opening import OpensIncidents
 from .admin_postmortems import PostmortemAdminMixin
-from .forms import UpdateForm
+from .forms import UpdateChangeForm, UpdateForm
 from .markdown import render_markdown, safe_html
 from .models import AuditEntry, Component, ComponentGroup, Impact, Incident, IncidentUpdate
+from .services.dates import when
 
 __all__ = ["admin_templates"]  # registers IncidentTemplateAdmin
 
@@ -57,7 +58,7 @@ class UpdateInline(admin.TabularInline):
 class IncidentAdmin(PostmortemAdminMixin, OpensIncidents, DeletesThroughServices, admin.ModelAdmin):
     # "Post update" first, so that it is on screen at 1280 px however long the title;
     # status and impact share a column, the start is in the date bar above the list.
-    list_display = ["post_update_link", "title", "state", "last_update"]
+    list_display = ["post_update_link", "title", "state", "last_update", "visibility"]
     list_display_links = ["title"]
     list_filter = ["status", "kind", "impact", "components"]
     search_fields = ["title", "public_id", "updates__headline", "updates__body"]
@@ -80,7 +81,17 @@ class IncidentAdmin(PostmortemAdminMixin, OpensIncidents, DeletesThroughServices
     inlines = [UpdateInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(last_update_at=Max("updates__published_at"))
+        incidents = super().get_queryset(request).with_visibility()
+        return incidents.annotate(last_update_at=Max("updates__published_at"))
+
+    @admin.display(description="Visibility")
+    def visibility(self, incident):
+        """Draft, Scheduled (when) or Public, from with_visibility()'s annotations."""
+        if incident.is_public:
+            return "Public"
+        if incident.scheduled_at:
+            return format_html("Scheduled<br><small>{}</small>", when(incident.scheduled_at))
+        return "Draft"
 
     @admin.display(description="Status and impact", ordering="status")
     def state(self, incident):
@@ -125,23 +136,46 @@ class IncidentAdmin(PostmortemAdminMixin, OpensIncidents, DeletesThroughServices
         incident = get_object_or_404(Incident, pk=incident_id)
         if not self.has_change_permission(request, incident):
             raise PermissionDenied
-        latest = incident.updates.first()
-        # ?status=resolved: the change page's "Resolve" button.
-        status = request.GET.get("status") or (latest.status if latest else None)
-        form = UpdateForm(request.POST or None, kind=incident.kind, initial={"status": status})
+        form = UpdateForm(
+            request.POST or None,
+            kind=incident.kind,
+            initial=self._update_initial(request, incident),
+        )
+        confirm = None
         if request.method == "POST" and form.is_valid() and "_preview" not in request.POST:
             try:
-                services.update_create(
+                update = services.update_create(
                     incident=incident, author=request.user, **form.service_arguments()
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                confirm = posting_admin.confirmation(error, form) or _add_errors(form, error)
             else:
-                messages.success(request, f"Posted an update to “{incident}”.")
+                what = f"an update to “{incident}”"
+                messages.success(request, posting_admin.posted_message(update, what))
                 return redirect("admin:incidents_incident_changelist")
+        elif "_preview" in request.POST and form.is_valid():
+            data = form.cleaned_data
+            if services.restores_components(data["status"]) and not data["keep_components"]:
+                form = form.with_restores(services.component_restores(incident=incident))
         return self._post_form(
-            request, form, title=f"Post an update: {incident}", incident=incident
+            request,
+            form,
+            title=f"Post an update: {incident}",
+            incident=incident,
+            confirm=confirm,
         )
+
+    def _update_initial(self, request, incident):
+        """The latest status, or the one asked for (?status=resolved: "Resolve"), with
+        the components a resolution brings back pre-selected."""
+        latest = incident.updates.first()
+        status = request.GET.get("status")
+        if status not in incident.status_choices():
+            return {"status": latest.status if latest else None}
+        initial = {"status": status}
+        if services.restores_components(status):
+            initial |= posting_admin.restore_initial(UpdateForm, incident)
+        return initial
 
     def _post_form(self, request, form, *, title, incident=None, **extra):
         preview = None
@@ -155,6 +189,9 @@ class IncidentAdmin(PostmortemAdminMixin, OpensIncidents, DeletesThroughServices
             "incident": incident,
             "preview": preview,
             "updates": incident.updates.all()[:5] if incident else [],
+            "planned_changes": posting_admin.planned_changes(form, incident),
+            "resolving_status": incident and posting_admin.resolving_status(incident),
+            "confirm": None,
             **extra,
         }
         return TemplateResponse(request, "admin/incidents/post_form.html", context)
@@ -192,6 +229,7 @@ class IncidentUpdateAdmin(DeletesThroughServices, admin.ModelAdmin):
         "published_at",
         "is_draft",
         "notify",
+        "keep_components",
         "component_changes_made",
         "author",
         "went_live_at",
@@ -212,10 +250,32 @@ class IncidentUpdateAdmin(DeletesThroughServices, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # posts are written from their incident ("Post update")
 
+    def get_fieldsets(self, request, obj=None):
+        names = [UpdateChangeForm.field_name(c) for c in self._components()]
+        description = (
+            "The status this post sets each component to. On a published post, a change "
+            "moves the component's current status only if no later post or edit has "
+            "changed it since; the uptime history follows."
+        )
+        fields = list(self.get_fields(request, obj))
+        if "published_at" in fields:
+            fields.insert(fields.index("published_at") + 1, "confirm_date")
+        return [
+            (None, {"fields": fields}),
+            ("Component changes", {"fields": names, "description": description}),
+        ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = UpdateChangeForm.for_components(self._components())
+        return super().get_form(request, obj, change, **kwargs)
+
+    def _components(self):
+        return list(Component.objects.select_related("group"))
+
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.went_live_at:
             # A published post cannot be unpublished; its impact has been applied.
-            return [*self.readonly_fields, "is_draft", "impact"]
+            return [*self.readonly_fields, "is_draft", "impact", "keep_components"]
         return self.readonly_fields
 
     def formfield_for_choice_field(self, db_field, request, **kwargs):
@@ -225,11 +285,15 @@ class IncidentUpdateAdmin(DeletesThroughServices, admin.ModelAdmin):
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
-        services.update_edit(
-            update=obj,
-            actor=request.user,
-            **{name: form.cleaned_data[name] for name in form.changed_data},
-        )
+        fields = {
+            name: form.cleaned_data[name]
+            for name in form.changed_data
+            if not UpdateChangeForm.is_component_field(name) and name != "confirm_date"
+        }
+        fields["confirmed"] = True  # the form asked (UpdateChangeForm.clean)
+        if any(UpdateChangeForm.is_component_field(name) for name in form.changed_data):
+            fields["component_changes"] = form.component_changes()
+        services.update_edit(update=obj, actor=request.user, **fields)
 
     def delete_model(self, request, obj):
         services.update_delete(update=obj, actor=request.user)

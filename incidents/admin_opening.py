@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.urls import path
 
-from . import services
+from . import posting_admin, services
 from .forms import IncidentOpenForm, MaintenanceScheduleForm, TemplatePickForm
 from .models import IncidentKind
 
@@ -50,14 +50,18 @@ class OpensIncidents:
         template = picker.chosen() if request.method == "GET" else None
         initial = form_class.initial_from(template) if template else None
         form = form_class(request.POST or None, initial=initial)
+        confirm = None
         if request.method == "POST" and form.is_valid() and "_preview" not in request.POST:
             try:
                 update = services.incident_open(author=request.user, **form.service_arguments())
             except ValidationError as error:
-                for message in error.messages:
+                # A date that rewrites the past: the form comes back asking to confirm it.
+                confirm = posting_admin.confirmation(error, form)
+                for message in [] if confirm else error.messages:
                     form.add_error(None, message)
             else:
-                messages.success(request, f"{done} “{update.incident}”.")
+                what = f"“{update.incident}”"
+                messages.success(request, posting_admin.posted_message(update, what, done=done))
                 return redirect("admin:incidents_incident_changelist")
         return self._post_form(
             request,
@@ -65,4 +69,5 @@ class OpensIncidents:
             title=title,
             submit_label=submit_label,
             template_picker=picker if picker.fields["template"].queryset.exists() else None,
+            confirm=confirm,
         )

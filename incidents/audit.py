@@ -41,6 +41,7 @@ FIELDS = {
         "impact",
         "published_at",
         "is_draft",
+        "keep_components",
         "notify",
     ],
     Component: [

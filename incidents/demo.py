@@ -207,6 +207,7 @@ def load_demo() -> bool:
                     "published_at": start + datetime.timedelta(minutes=minutes),
                     "component_changes": {components[n]: s for n, s in changes.items()},
                 }
+                post["confirmed"] = True  # history, resolved in the posts that follow
                 if incident is None:
                     incident = services.incident_open(title=title, impact="major", **post).incident
                 else:

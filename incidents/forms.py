@@ -3,6 +3,7 @@
 from django import forms
 from django.utils import timezone
 
+from . import services
 from .models import (
     INCIDENT_IMPACTS,
     STATUSES_BY_KIND,
@@ -66,9 +67,18 @@ class UpdateForm(AdminLook, forms.Form):
     )
     is_draft = forms.BooleanField(label="Save as draft", required=False)
     notify = forms.ChoiceField(label="Notify followers", choices=NOTIFY_CHOICES, initial="auto")
+    keep_components = forms.BooleanField(
+        label="Keep components as they are",
+        required=False,
+        help_text="Resolving or completing: by default the components this incident changed "
+        "go back to operational (or to what another open incident holds).",
+    )
+    # Shown (as a checkbox) only when the services ask to confirm the post's date.
+    confirm_date = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, kind=IncidentKind.INCIDENT, **kwargs):
         super().__init__(*args, **kwargs)
+        self.kind = kind
         self.fields["status"].choices = [(s.value, s.label) for s in STATUSES_BY_KIND[kind]]
         self.components = list(Component.objects.select_related("group"))
         for component in self.components:
@@ -111,7 +121,19 @@ class UpdateForm(AdminLook, forms.Form):
             "is_draft": data["is_draft"],
             "notify": {"auto": None, "yes": True, "no": False}[data["notify"]],
             "component_changes": self.component_changes(),
+            "keep_components": data["keep_components"],
+            "confirmed": data["confirm_date"],
         }
+
+    def with_restores(self, restores):
+        """The form again, each component a resolution brings back pre-selected (the
+        ones the operator set are kept): what posting it will do, shown beforehand."""
+        data = self.data.copy()
+        for component, status in restores.items():
+            name = self.component_field_name(component)
+            if not data.get(name):
+                data[name] = status
+        return type(self)(data, kind=self.kind)
 
 
 class IncidentOpenForm(UpdateForm):
@@ -208,3 +230,66 @@ class TemplatePickForm(AdminLook, forms.Form):
 
     def chosen(self) -> IncidentTemplate | None:
         return self.cleaned_data["template"] if self.is_valid() else None
+
+
+class UpdateChangeForm(forms.ModelForm):
+    """A post's admin change page, with the component changes it made (add, change,
+    remove): one field per component, built by for_components()."""
+
+    PREFIX = "component_"
+    confirm_date = forms.BooleanField(
+        label="Yes, date it so",
+        required=False,
+        help_text="Needed only for a date before the incident started, or one that leaves "
+        "it open since more than 7 days ago.",
+    )
+
+    @classmethod
+    def for_components(cls, components):
+        fields = {
+            cls.field_name(component): forms.ChoiceField(
+                label=str(component),
+                required=False,
+                choices=[("", "No change by this post"), *ComponentStatus.choices],
+            )
+            for component in components
+        }
+        return type("UpdateChangeForm", (cls,), fields | {"components": list(components)})
+
+    @classmethod
+    def field_name(cls, component):
+        return f"{cls.PREFIX}{component.pk}"
+
+    @classmethod
+    def is_component_field(cls, name):
+        return name.startswith(cls.PREFIX)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            for change in self.instance.component_changes.all():
+                self.initial[f"{self.PREFIX}{change.component_id}"] = change.new_status
+
+    def clean(self):
+        """A new date that rewrites the past is saved only once confirmed (the services'
+        rule, asked here so that the page comes back with it)."""
+        cleaned = super().clean()
+        published_at = cleaned.get("published_at")
+        if "published_at" in self.changed_data and published_at and not cleaned["confirm_date"]:
+            try:
+                services.check_post_date(
+                    incident=self.instance.incident,
+                    status=cleaned.get("status") or self.instance.status,
+                    published_at=published_at,
+                    update=self.instance,
+                )
+            except forms.ValidationError as error:
+                self.add_error("published_at", f"{error.message} Tick “Yes, date it so”.")
+        return cleaned
+
+    def component_changes(self):
+        return {
+            component: self.cleaned_data[self.field_name(component)]
+            for component in self.components
+            if self.cleaned_data.get(self.field_name(component))
+        }

@@ -159,10 +159,13 @@ def test_after_a_persons_post_resolution_is_a_draft_for_that_person(
     assert incident.status == "identified" and web.status == "major_outage"
     draft = incident.updates.get(is_draft=True)
     assert draft.headline == "Alerts resolved" and draft.status == "resolved"
+    assert group_publish(only_group(), actor=operator) == 1  # the person's one click
+    # Going live, the resolution brings back what the incident changed.
     assert [(c.component, c.new_status) for c in draft.component_changes.all()] == [
         (web, "operational")
     ]
-    assert group_publish(only_group(), actor=operator) == 1  # the person's one click
+    web.refresh_from_db()
+    assert web.status == "operational"
     incident.refresh_from_db()
     web.refresh_from_db()
     assert incident.status == "resolved" and web.status == "operational"
@@ -279,10 +282,10 @@ def test_drafts_published_together_leave_the_components_as_the_alerts_did(client
     firing(client, token, resolved(body))  # before anyone approved
     resolution = Incident.objects.get().updates.get(headline="Alerts resolved")
     assert resolution.is_draft
+    assert group_publish(only_group(), actor=operator) == 2
     assert [(c.component, c.new_status) for c in resolution.component_changes.all()] == [
         (web, "operational")
     ]
-    assert group_publish(only_group(), actor=operator) == 2
     incident = Incident.objects.get()
     web.refresh_from_db()
     assert incident.status == "resolved" and web.status == "operational"

@@ -227,3 +227,22 @@ def test_entries_written_while_the_store_was_down_are_shown_once_it_is_back(
     assert DEGRADED not in client.get("/").content.decode()
     journal.sync()  # the worker's next round
     assert DEGRADED in client.get("/").content.decode()
+
+
+def test_a_journalled_resolution_keeps_components_when_told_and_old_openings_need_yes(
+    public_store, posted, database_outage, network
+):
+    incident = posted.incident
+    database_outage.start()
+    resolve = ["--incident", incident.public_id, "--status", "resolved", "--body", "Done."]
+    post_update(*resolve, "--keep-components")
+    old = ["--title", "Old", "--status", "investigating", "--body", "x"]
+    with pytest.raises(CommandError, match="Add --yes to post it dated so"):
+        post_update(*old, "--published-at", "1999-01-01T00:00")
+    assert len(journal.pending()) == 1
+    database_outage.end()
+    public_store.mark_database_up()
+    assert services.journal_replay_due() == 1
+    incident.refresh_from_db()
+    network.refresh_from_db()
+    assert incident.status == "resolved" and network.status == "major_outage"

@@ -81,6 +81,7 @@ def test_draft_backdating_and_notify_flags(db):
         "--notify",
         "--published-at",
         "2024-01-02T10:00",
+        "--yes",  # an open incident backdated: confirmed
     )
     old, draft, loud = (
         IncidentUpdate.objects.get(incident__title=t) for t in ["Old", "Draft", "Loud"]
@@ -105,7 +106,7 @@ def test_draft_backdating_and_notify_flags(db):
                 "--component",
                 "Nope=major_outage",
             ],
-            "no component named 'Nope'",
+            "unknown component 'Nope'. Components: Network.",
         ),
         (
             [
@@ -118,7 +119,7 @@ def test_draft_backdating_and_notify_flags(db):
                 "--component",
                 "Network=on_fire",
             ],
-            "not a component status",
+            "unknown status 'on_fire' for Network. Statuses: operational, degraded_performance",
         ),
         (
             ["--title", "X", "--status", "investigating", "--body", "x", "--component", "Network"],
@@ -218,3 +219,54 @@ def test_a_drafts_impact_waits_until_the_draft_is_published(client, db):
     assert draft.impact == "critical"
     services.update_edit(update=draft, is_draft=False)
     assert client.get("/api/v2/status.json").json()["status"]["indicator"] == "critical"
+
+
+def test_one_mistake_gives_one_error_naming_the_valid_components(network, web):
+    args = ["--title", "X", "--status", "investigating", "--body", "x"]
+    with pytest.raises(CommandError) as error:
+        post_update(*args, "--component", "Netwrk=major_outage", "--component", "Web=bad")
+    assert str(error.value) == (
+        "--component: unknown component 'Netwrk'. Components: Network, Web servers."
+    )
+    with pytest.raises(CommandError) as error:
+        post_update(*args, "--component", "network=Major")
+    assert str(error.value) == (
+        "--component: unknown status 'Major' for Network. Statuses: operational, "
+        "degraded_performance, partial_outage, major_outage, under_maintenance."
+    )
+    assert not Incident.objects.exists()
+
+
+def test_a_scheduled_post_says_when_instead_of_a_link(db):
+    out = post_update(
+        "--title", "Later", "--status", "investigating", "--body", "x",
+        "--published-at", "2099-03-02T10:15",
+    )  # fmt: skip
+    incident = Incident.objects.get()
+    assert out == (
+        f"Scheduled for 2099-03-02 10:15 UTC, not public until then "
+        f"(incident {incident.public_id})."
+    )
+
+
+def test_a_draft_says_it_is_not_public(db):
+    out = post_update("--title", "Draft", "--status", "investigating", "--body", "x", "--draft")
+    incident = Incident.objects.get()
+    assert out == f"Saved as a draft, not public (incident {incident.public_id})."
+
+
+@pytest.mark.slow
+def test_after_make_setup_it_works_with_nothing_exported_and_links_use_the_port(tmp_path):
+    # What `make setup` leaves in var/ (the key and the port), then a bare shell.
+    own = ("SECRET_KEY", "SITE_URL", "PORT", "DATABASE_URL", "VAR_DIR", "DJANGO_")
+    bare = {k: v for k, v in os.environ.items() if not k.startswith(own)}
+    bare["VAR_DIR"] = str(tmp_path)  # stands for the checkout's var/
+    make = ["make", "-s", "local-env", f"VAR_DIR={tmp_path}", "PORT=9123"]
+    key = {"SECRET_KEY_FILE": str(tmp_path / "secret_key")}
+    subprocess.run(make, check=True, env=bare | key)
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "-v0"], env=bare, check=True)
+    args = ["post_update", "--title", "Outage", "--status", "investigating", "--body", "x"]
+    result = subprocess.run([*manage, *args], capture_output=True, text=True, env=bare)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("http://127.0.0.1:9123/incidents/")

@@ -117,7 +117,10 @@ def test_a_future_post_goes_live_when_its_time_comes(network):
 def test_backdated_change_keeps_the_current_status(network):
     open_incident(component_changes={network: "degraded_performance"})
     old = open_incident(
-        title="Old outage", published_at=ago(days=30), component_changes={network: "major_outage"}
+        title="Old outage",
+        published_at=ago(days=30),
+        component_changes={network: "major_outage"},
+        confirmed=True,  # an open incident 30 days back
     )
     network.refresh_from_db()
     assert network.status == "degraded_performance"
@@ -312,6 +315,7 @@ def test_a_backdated_post_does_not_override_the_current_impact(db):
         body="old",
         impact="none",
         published_at=ago(hours=2),
+        confirmed=True,  # before the incident started
     )
     assert Incident.objects.get(pk=incident.pk).impact == "major"
 

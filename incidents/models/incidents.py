@@ -4,7 +4,7 @@ from collections import namedtuple
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -72,6 +72,16 @@ class IncidentQuerySet(models.QuerySet):
 
     def open(self):
         return self.exclude(status__in=CLOSED_STATUSES)
+
+    def with_visibility(self):
+        """Annotated for the operators' list: `is_public` (a post the public sees) and
+        `scheduled_at` (the first post still to come, a draft's not counting)."""
+        posts = IncidentUpdate.objects.filter(incident=OuterRef("pk"))
+        coming = posts.filter(is_draft=False, published_at__gt=timezone.now())
+        return self.annotate(
+            is_public=Exists(posts.published()),
+            scheduled_at=Subquery(coming.order_by("published_at").values("published_at")[:1]),
+        )
 
 
 class Incident(models.Model):
@@ -234,6 +244,12 @@ class IncidentUpdate(models.Model):
         help_text="May be in the past (backfill) or the future (scheduled).",
     )
     is_draft = models.BooleanField("draft", default=False)
+    # A resolution brings the incident's components back when it goes live, unless kept.
+    keep_components = models.BooleanField(
+        default=False,
+        help_text="Resolving: leave the components as they are instead of bringing the "
+        "ones this incident changed back to operational.",
+    )
     notify = models.BooleanField(
         "notify followers", default=True, help_text="Mail this post to the followers."
     )

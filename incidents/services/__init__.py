@@ -7,10 +7,11 @@ live" for the followers' outbox, a "public state changed" mark that fires on com
 and returns. No mail, rendering or network happens here.
 
 By subject: incidents.py (open, edit, delete), updates.py (the posts), going_live.py
-(what an update does when it goes live), maintenances.py (reminders, automatic windows),
-postmortems.py, components.py, templates.py (incident templates), imports.py (from
-Statuspage), journal.py (posts made while the database was unreachable, and their replay);
-common.py holds the shared skeleton.
+(what an update does when it goes live), restoring.py (what a resolution brings back),
+dates.py (dates that need confirming), editing.py (a post's component changes),
+maintenances.py (reminders, automatic windows), postmortems.py, components.py,
+templates.py (incident templates), imports.py (from Statuspage), journal.py (posts made
+while the database was unreachable, and their replay); common.py holds the shared skeleton.
 """
 
 from .components import (
@@ -20,6 +21,7 @@ from .components import (
     group_delete,
     group_save,
 )
+from .dates import NEEDS_CONFIRMATION, check_post_date, needs_confirmation
 from .imports import (
     ImportedChange,
     component_import,
@@ -31,6 +33,7 @@ from .incidents import incident_delete, incident_edit, incident_open
 from .journal import journal_post, journal_replay_due
 from .maintenances import maintenances_remind_due, maintenances_transition_due
 from .postmortems import postmortem_publish, postmortem_save, postmortem_unpublish
+from .restoring import component_restores, restores_components
 from .templates import template_delete, template_save
 from .updates import (
     BACKDATED_AFTER,
@@ -42,9 +45,12 @@ from .updates import (
 
 __all__ = [
     "BACKDATED_AFTER",
+    "NEEDS_CONFIRMATION",
     "ImportedChange",
+    "check_post_date",
     "component_delete",
     "component_import",
+    "component_restores",
     "component_save",
     "component_set_status",
     "group_delete",
@@ -58,9 +64,11 @@ __all__ = [
     "journal_replay_due",
     "maintenances_remind_due",
     "maintenances_transition_due",
+    "needs_confirmation",
     "postmortem_publish",
     "postmortem_save",
     "postmortem_unpublish",
+    "restores_components",
     "template_delete",
     "template_save",
     "update_create",

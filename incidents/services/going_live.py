@@ -18,6 +18,7 @@ from ..models import (
     IncidentUpdate,
 )
 from ..signals import component_status_changed, update_went_live
+from .restoring import component_restores, restores_components
 
 
 def go_live(update: IncidentUpdate, *, actor) -> None:
@@ -25,11 +26,33 @@ def go_live(update: IncidentUpdate, *, actor) -> None:
     state; then announce it (followers' mail is written by its listener)."""
     for change in update.component_changes.select_related("component"):
         apply_component_change(change)
+    for change in _restores(update):
+        apply_component_change(change)
     update.went_live_at = timezone.now()
     update.save(update_fields=["went_live_at"])
     _apply_impact(update, actor=actor)
     incident_refresh(update.incident)
     update_went_live.send(sender=IncidentUpdate, update=update)
+
+
+def _restores(update: IncidentUpdate) -> list[ComponentStatusChange]:
+    """A resolution's default: the components its incident changed come back (the
+    ones the post names itself excepted), recorded as the post's own changes."""
+    if update.keep_components or not restores_components(update.status):
+        return []
+    named = update.component_changes.values_list("component_id", flat=True)
+    restores = component_restores(incident=update.incident, exclude=list(named))
+    return [
+        ComponentStatusChange.objects.create(
+            component=component,
+            component_name=component.full_name,
+            update=update,
+            old_status=component.status,
+            new_status=status,
+            changed_at=update.published_at,
+        )
+        for component, status in restores.items()
+    ]
 
 
 def _apply_impact(update: IncidentUpdate, *, actor) -> None:

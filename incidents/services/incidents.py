@@ -10,6 +10,7 @@ from django.utils import timezone
 from .. import audit
 from ..models import Component, Impact, Incident, IncidentKind, IncidentStatus, IncidentUpdate
 from .common import audited_delete, audited_write, check_component_changes
+from .dates import check_post_date
 from .updates import update_create
 
 INCIDENT_EDITABLE_FIELDS = {
@@ -33,6 +34,8 @@ def incident_open(
     published_at: datetime.datetime | None = None,
     is_draft: bool = False,
     notify: bool | None = None,
+    keep_components: bool = False,
+    confirmed: bool = False,
     author=None,
     scheduled_for: datetime.datetime | None = None,
     scheduled_until: datetime.datetime | None = None,
@@ -44,6 +47,8 @@ def incident_open(
     if impact is None:
         impact = Impact.MAINTENANCE if kind == IncidentKind.MAINTENANCE else Impact.MINOR
     published_at = published_at or timezone.now()
+    if not confirmed:
+        check_post_date(incident=None, status=status, published_at=published_at, kind=kind)
     incident = Incident(
         title=title.strip(),
         kind=kind,
@@ -76,6 +81,8 @@ def incident_open(
             published_at=published_at,
             is_draft=is_draft,
             notify=notify,
+            keep_components=keep_components,
+            confirmed=True,  # checked above, before anything was written
             author=author,
         )
 

@@ -29,6 +29,7 @@ from ..models import (
 )
 from ..models.fields import new_public_id
 from ..validators import validate_line
+from .dates import check_post_date
 from .incidents import incident_open
 from .updates import BACKDATED_AFTER, update_create
 
@@ -48,14 +49,20 @@ def journal_post(
     notify: bool | None = None,
     scheduled_for: datetime.datetime | None = None,
     scheduled_until: datetime.datetime | None = None,
+    keep_components: bool = False,
+    confirmed: bool = False,
 ) -> journal.Entry:
     """Write a post (a new incident with `title`, or an update to `incident_id`) to the
     journal, to be posted when the database is back. Raises ValidationError for what
     would be refused then, as far as that can be told without the database."""
     now = timezone.now()
     published_at = published_at or now
+    if title is not None and not confirmed:
+        # An update's incident is in the database: only an opening's date can be judged.
+        check_post_date(incident=None, status=status, published_at=published_at, kind=kind)
     update = IncidentUpdate(
         status=status,
+        keep_components=keep_components,
         body=body,
         headline=headline.strip(),
         impact=impact or "",
@@ -137,6 +144,7 @@ def _update_fields(update):
         "published_at": update.published_at.isoformat(),
         "is_draft": update.is_draft,
         "notify": update.notify,
+        "keep_components": update.keep_components,
     }
 
 
@@ -182,12 +190,13 @@ def _replay(entry) -> str:
         for name in ("scheduled_for", "scheduled_until"):
             fields[name] = fields[name] and datetime.datetime.fromisoformat(fields[name])
         post.pop("impact")  # the new incident's own, in `fields`
-        update = incident_open(**fields, **post)
+        # Confirmed when posted: refusing it now would lose a post the public has seen.
+        update = incident_open(**fields, **post, confirmed=True)
     else:
         incident = Incident.objects.filter(public_id=data["incident"]).first()
         if incident is None:
             raise ValidationError(f"There is no incident {data['incident']!r}.")
-        update = update_create(incident=incident, **post)
+        update = update_create(incident=incident, **post, confirmed=True)
     return update.incident.get_absolute_url()
 
 

@@ -11,6 +11,8 @@ from .. import audit
 from ..markdown import render_markdown
 from ..models import Component, ComponentStatus, ComponentStatusChange, Incident, IncidentUpdate
 from .common import check_component_changes, mark_public_state_changed
+from .dates import check_post_date
+from .editing import replace_component_changes
 from .going_live import go_live, incident_refresh
 
 # An update dated further back than this is backfilled history: nobody is mailed by default.
@@ -28,13 +30,21 @@ def update_create(
     published_at: datetime.datetime | None = None,
     is_draft: bool = False,
     notify: bool | None = None,
+    keep_components: bool = False,
+    confirmed: bool = False,
     author=None,
 ) -> IncidentUpdate:
-    """Post an update to an incident: the status now, a message, component changes."""
+    """Post an update to an incident: the status now, a message, component changes.
+
+    A resolution (resolved, completed) brings back the components the incident changed
+    that it does not name, when it goes live (see restoring.py), unless keep_components.
+    A date that rewrites the past needs `confirmed` (see dates.py)."""
     component_changes = dict(component_changes or {})
     check_component_changes(component_changes)
     now = timezone.now()
     published_at = published_at or now
+    if not confirmed:
+        check_post_date(incident=incident, status=status, published_at=published_at)
     if notify is None:
         notify = published_at >= now - BACKDATED_AFTER
     update = IncidentUpdate(
@@ -46,6 +56,7 @@ def update_create(
         published_at=published_at,
         is_draft=is_draft,
         notify=notify,
+        keep_components=keep_components,
         author=author,
     )
     update.full_clean()
@@ -82,8 +93,24 @@ def update_edit(
     published_at: datetime.datetime | None = None,
     is_draft: bool | None = None,
     notify: bool | None = None,
+    keep_components: bool | None = None,
+    component_changes: Mapping[Component, str] | None = None,
+    confirmed: bool = False,
 ) -> IncidentUpdate:
-    """Edit an update; publishing a draft (is_draft=False) makes it go live."""
+    """Edit an update; publishing a draft (is_draft=False) makes it go live.
+    `component_changes`: the post's changes from now on, all of them (see editing.py).
+    A new date that rewrites the past needs `confirmed` (see dates.py)."""
+    stored = IncidentUpdate.objects.filter(pk=update.pk).values("published_at", "status").get()
+    if published_at is not None and published_at != stored["published_at"] and not confirmed:
+        check_post_date(
+            incident=update.incident,
+            status=status or stored["status"],
+            published_at=published_at,
+            update=update,
+        )
+    if component_changes is not None:
+        component_changes = dict(component_changes)
+        check_component_changes(component_changes)
     if is_draft and update.went_live_at:
         raise ValidationError("A published post cannot go back to draft; delete it instead.")
     if impact is not None and update.went_live_at and impact != _stored_impact(update):
@@ -101,6 +128,7 @@ def update_edit(
         ("published_at", published_at),
         ("is_draft", is_draft),
         ("notify", notify),
+        ("keep_components", keep_components),
     ]:
         if value is not None:
             setattr(update, name, value)
@@ -109,8 +137,13 @@ def update_edit(
     with transaction.atomic():
         before = audit.stored(update)
         update.save()
-        audit.saved(update, before=before, actor=actor)
+        words_before = _stored_changes_in_words(update)
         update.component_changes.update(changed_at=update.published_at)
+        if component_changes is not None:
+            replace_component_changes(update, component_changes)
+        words = {"component_changes": _stored_changes_in_words(update)}
+        before = before | {"component_changes": words_before}
+        audit.saved(update, before=before, actor=actor, extra=words)
         if update.is_published and update.went_live_at is None:
             go_live(update, actor=actor)
         elif update.is_published or was_published:
@@ -163,6 +196,12 @@ def _changes_in_words(component_changes) -> dict[str, str]:
         for component, status in component_changes.items()
     )
     return {"component_changes": words}
+
+
+def _stored_changes_in_words(update: IncidentUpdate) -> str | None:
+    changes = update.component_changes.select_related("component")
+    words = _changes_in_words({change.component: change.new_status for change in changes})
+    return words.get("component_changes")
 
 
 def _stored_impact(update: IncidentUpdate) -> str:

@@ -75,8 +75,8 @@ def post_change(group: AlertGroup, *, new_alerts: bool) -> IncidentUpdate | None
 
 
 def post_resolution(group: AlertGroup) -> IncidentUpdate | None:
-    """Every alert of the group resolved: resolve the incident and restore its components,
-    or, if a person has posted to it, leave a draft for that person."""
+    """Every alert of the group resolved: resolve the incident (which brings its
+    components back), or, if a person has posted to it, leave a draft for that person."""
     public = speaks_in_public(group)
     update = _post(group, PostKind.RESOLVED, public=public)
     group.auto_resolved = public
@@ -156,7 +156,11 @@ def _post(group, kind, *, public, published_at=None) -> IncidentUpdate:
         headline=HEADLINES[kind],
         body=_wording(group, "resolved" if resolving else "firing")[1],
         impact=None if resolving or impact == incident.impact else impact,
-        component_changes=_component_changes(group, demands),
+        # A resolution names only what other alerts still hold: incidents' default brings
+        # back the rest when it goes live (so a draft resolution undoes a draft opening).
+        component_changes=_still_demanded(group)
+        if resolving
+        else _component_changes(group, demands),
         published_at=published_at,
         is_draft=not public,
         notify=True,
@@ -189,7 +193,7 @@ def _component_changes(group, demands) -> dict[Component, str]:
 
     A component is raised to it, or brought back down only from the status alerts had
     put it in (a status a person set by hand stays). Drafts not yet published count as
-    done: a draft resolution undoes a draft opening."""
+    done. A resolution does not come here: see post_resolution."""
     others = _other_groups_demands(group)
     ids = {int(c) for c in [*group.demands, *demands]}
     drafted = _drafted_statuses(group, ids)
@@ -203,6 +207,23 @@ def _component_changes(group, demands) -> dict[Component, str]:
         if current != after and (raised or current == before):
             changes[component] = after
     return changes
+
+
+def _still_demanded(group) -> dict[Component, str]:
+    """The group resolves: components other firing groups still ask for keep the worst
+    of those demands (it may not be a change). Their incidents may have changed nothing
+    (the status was already there), so incidents' default cannot know they hold it."""
+    others = _other_groups_demands(group)
+    ids = [int(c) for c in group.demands if others[c]]
+    drafted = _drafted_statuses(group, ids)
+    held = {}
+    for component in Component.objects.filter(pk__in=ids):
+        key = str(component.pk)
+        after = worst_status(others[key])
+        before = worst_status([*others[key], group.demands[key]])
+        if drafted.get(component.pk, component.status) in (before, after):
+            held[component] = after  # the alerts' doing; a status set by hand stays
+    return held
 
 
 def _drafted_statuses(group, ids) -> dict[int, str]:

@@ -24,10 +24,12 @@ from incidents import services
 from incidents.models import (
     PUBLIC_ID_PATTERN,
     Component,
+    ComponentStatus,
     Incident,
     IncidentKind,
     IncidentTemplate,
 )
+from incidents.services.dates import when
 from incidents.validators import validate_line
 from public_store import journal, outage
 
@@ -70,11 +72,28 @@ def _component_changes(pairs):
         except ValidationError as error:
             raise CommandError(f"--component: {error.messages[0]}") from None
         except Component.DoesNotExist:
+            names = ", ".join(sorted(Component.objects.values_list("name", flat=True)))
             raise CommandError(
-                f"--component: there is no component named {_shown(name)}."
+                f"--component: unknown component {_shown(name)}. "
+                f"Components: {names or '(none yet)'}."
             ) from None
+        if status not in ComponentStatus.values:
+            raise CommandError(
+                f"--component: unknown status {_shown(status)} for {component.name}. "
+                f"Statuses: {', '.join(ComponentStatus.values)}."
+            )
         changes[component] = status
     return changes
+
+
+def _not_public_yet(update):
+    """What to print for a post the public cannot see yet, instead of its address."""
+    if update.is_draft:
+        return f"Saved as a draft, not public (incident {update.incident.public_id})."
+    return (
+        f"Scheduled for {when(update.published_at)}, not public until then "
+        f"(incident {update.incident.public_id})."
+    )
 
 
 class Command(BaseCommand):
@@ -118,6 +137,18 @@ class Command(BaseCommand):
             default=None,
             help="Mail followers (default: yes, unless the post is backdated).",
         )
+        parser.add_argument(
+            "--keep-components",
+            action="store_true",
+            help="Resolving: leave the components as they are (by default the ones this "
+            "incident changed go back to operational).",
+        )
+        parser.add_argument(
+            "--yes",
+            action="store_true",
+            help="Confirm a date that rewrites the past (before the incident started, or "
+            "an open incident more than 7 days ago).",
+        )
 
     def handle(self, *args, **options):
         body = options["body"]
@@ -148,36 +179,45 @@ class Command(BaseCommand):
             and _datetime(options["scheduled_until"], "--scheduled-until"),
         }
         try:
-            url = self._post(options, post, opening)
+            update = self._post(options, post, opening)
         except DatabaseError as error:
             if not outage.is_outage(error):
                 raise
             url = self._post_to_journal(options, post, opening)
-        self.stdout.write(f"{settings.SITE_URL}{url}")
+            self.stdout.write(f"{settings.SITE_URL}{url}")
+            return
+        if update.is_published:
+            self.stdout.write(f"{settings.SITE_URL}{update.incident.get_absolute_url()}")
+        else:
+            self.stdout.write(_not_public_yet(update))
 
     def _post(self, options, post, opening):
-        post["component_changes"] = _component_changes(options["component"])
+        post = post | {
+            "component_changes": _component_changes(options["component"]),
+            "keep_components": options["keep_components"],
+            "confirmed": options["yes"],
+        }
         try:
             if options["title"] is not None:
-                update = services.incident_open(**opening, **post)
-            else:
-                update = services.update_create(
-                    incident=self._incident(options["incident"]), **post
-                )
+                return services.incident_open(**opening, **post)
+            return services.update_create(incident=self._incident(options["incident"]), **post)
         except ValidationError as error:
-            raise CommandError(_one_line(" ".join(_messages(error)))) from None
-        return update.incident.get_absolute_url()
+            raise CommandError(_confirm_or_messages(error)) from None
 
     def _post_to_journal(self, options, post, opening):
         """Break glass: the database is unreachable, so the post goes to the journal,
         is shown on the public pages at once and is posted when the database is back."""
         if options["incident"] is not None:
             opening = {"incident_id": self._public_id(options["incident"])}
-        post["component_changes"] = dict(_component_pair(pair) for pair in options["component"])
+        post = post | {
+            "component_changes": dict(_component_pair(pair) for pair in options["component"]),
+            "keep_components": options["keep_components"],
+            "confirmed": options["yes"],
+        }
         try:
             entry = services.journal_post(**opening, **post)
         except ValidationError as error:
-            raise CommandError(_one_line(" ".join(_messages(error)))) from None
+            raise CommandError(_confirm_or_messages(error)) from None
         except journal.JournalUnavailable as error:
             raise CommandError(f"The database is unreachable, and {error}.") from None
         self.stderr.write(
@@ -199,6 +239,13 @@ class Command(BaseCommand):
         if not re.fullmatch(PUBLIC_ID_PATTERN, public_id):
             raise CommandError(f"--incident: there is no incident {_shown(public_id)}.")
         return public_id
+
+
+def _confirm_or_messages(error):
+    """One line: the services' reason, and how to confirm if that is what they ask."""
+    if services.needs_confirmation(error):
+        return _one_line(f"{error.message} Add --yes to post it dated so.")
+    return _one_line(" ".join(_messages(error)))
 
 
 def _template(name):
