@@ -121,7 +121,7 @@ class UpdateForm(AdminLook, forms.Form):
             "is_draft": data["is_draft"],
             "notify": {"auto": None, "yes": True, "no": False}[data["notify"]],
             "component_changes": self.component_changes(),
-            "keep_components": data["keep_components"],
+            "keep_components": data.get("keep_components", False),
             "confirmed": data["confirm_date"],
         }
 
@@ -151,6 +151,7 @@ class IncidentOpenForm(UpdateForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, kind=self.kind, **kwargs)
+        del self.fields["keep_components"]  # a first post changes only what it names
         self.fields["impact"].choices = [(i.value, i.label) for i in self.impacts]
         self.fields["impact"].initial = self.default_impact
 

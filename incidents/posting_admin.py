@@ -15,7 +15,7 @@ def planned_changes(form, incident: Incident | None) -> list[dict]:
         if not form.is_valid():
             return []
         explicit = form.component_changes()
-        status, keep = form.cleaned_data["status"], form.cleaned_data["keep_components"]
+        status, keep = form.cleaned_data["status"], form.cleaned_data.get("keep_components", False)
     else:
         explicit = {
             component: form.initial[form.component_field_name(component)]

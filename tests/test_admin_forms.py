@@ -36,7 +36,8 @@ def test_the_incident_form_shows_only_an_incidents_statuses_impacts_and_no_windo
     assert options(html, "status") == INCIDENT_STATUSES
     assert options(html, "impact") == ["none", "minor", "major", "critical"]
     assert 'option value="minor" selected' in html
-    for name in ["scheduled_for", "scheduled_until", "auto_transition", "kind"]:
+    # keep_components: a first post changes only the components it names.
+    for name in ["scheduled_for", "scheduled_until", "auto_transition", "kind", "keep_components"]:
         assert f'name="{name}"' not in html
     assert 'value="Open incident"' in html
 
