@@ -5,6 +5,7 @@ colour scheme, time zone) for each page a test opens. Playwright never downloads
 browser here: `.ci/run` installs Debian's `chromium`.
 """
 
+import importlib
 import os
 import shutil
 from pathlib import Path
@@ -113,3 +114,41 @@ def screenshot(page, name):
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=path, full_page=True)
     return path
+
+
+OPERATOR_PASSWORD = "correct horse battery staple"
+# What an operator may do, as the staff app's migrations grant it.
+OPERATOR_GRANTS = [
+    ("staff.migrations.0001_operators", "OPERATOR_PERMISSIONS"),
+    ("staff.migrations.0002_operators_integrations", "INTEGRATION_PERMISSIONS"),
+    ("staff.migrations.0003_operators_incident_templates", "TEMPLATE_PERMISSIONS"),
+]
+
+
+@pytest.fixture
+def operator_with_password(transactional_db):
+    """olivia, a staff user in the "Operators" group. Transactional tests empty the
+    database after each test, the group its migrations made with it: give it back."""
+    from django.contrib.auth.models import Group, Permission, User
+
+    operators, _ = Group.objects.get_or_create(name="Operators")
+    for module, name in OPERATOR_GRANTS:
+        for app_label, models in getattr(importlib.import_module(module), name).items():
+            for model, actions in models.items():
+                operators.permissions.add(
+                    *Permission.objects.filter(
+                        content_type__app_label=app_label,
+                        codename__in=[f"{action}_{model}" for action in actions],
+                    )
+                )
+    user = User.objects.create_user("olivia", password=OPERATOR_PASSWORD, is_staff=True)
+    user.groups.add(operators)
+    return user
+
+
+def log_in_as_operator(page):
+    """Log `page` in to the admin as operator_with_password's olivia, by the form."""
+    page.goto("/admin/")
+    page.get_by_label("Username").fill("olivia")
+    page.get_by_label("Password").fill(OPERATOR_PASSWORD)
+    page.get_by_role("button", name="Log in").click()

@@ -1,35 +1,14 @@
 """An operator handles an outage from the admin; the public page follows every step."""
 
-import importlib
-
 import pytest
-from django.contrib.auth.models import Group, Permission, User
 from playwright.sync_api import expect
 
 from incidents import services
 from incidents.models import Component
 
+from .conftest import log_in_as_operator
+
 pytestmark = pytest.mark.django_db(transaction=True)
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def operator_with_password(transactional_db):
-    # Transactional tests empty the database after each test, taking the "Operators"
-    # group its migration made; give it back the same permissions.
-    migration = importlib.import_module("staff.migrations.0001_operators")
-    operators, _ = Group.objects.get_or_create(name="Operators")
-    for app_label, models in migration.OPERATOR_PERMISSIONS.items():
-        for model, actions in models.items():
-            operators.permissions.add(
-                *Permission.objects.filter(
-                    content_type__app_label=app_label,
-                    codename__in=[f"{action}_{model}" for action in actions],
-                )
-            )
-    user = User.objects.create_user("olivia", password=PASSWORD, is_staff=True)
-    user.groups.add(operators)
-    return user
 
 
 @pytest.fixture
@@ -67,10 +46,7 @@ def test_an_operator_opens_an_incident_and_posts_updates_until_it_is_resolved(
     open_page, operator_with_password, components
 ):
     admin, public = open_page(), open_page()
-    admin.goto("/admin/")
-    admin.get_by_label("Username").fill("olivia")
-    admin.get_by_label("Password").fill(PASSWORD)
-    admin.get_by_role("button", name="Log in").click()
+    log_in_as_operator(admin)
 
     admin.locator("tr.model-incident").get_by_role("link", name="Add").click()
     admin.get_by_label("Title").fill("Web servers unreachable")

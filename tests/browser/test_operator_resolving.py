@@ -1,38 +1,16 @@
 """An operator resolves from the admin: "Resolve" pre-selects what comes back and says so;
 a date that rewrites the past is posted only once confirmed."""
 
-import importlib
-
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.contrib.auth.models import Group, Permission, User
 from playwright.sync_api import expect
 
 from incidents import services
 from incidents.models import Component, Incident
 
-from .conftest import DESKTOP, PHONE, screenshot
+from .conftest import DESKTOP, PHONE, log_in_as_operator, screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def operator(transactional_db):
-    # Transactional tests empty the database, the "Operators" group with it: give it back.
-    migration = importlib.import_module("staff.migrations.0001_operators")
-    operators, _ = Group.objects.get_or_create(name="Operators")
-    for app_label, models in migration.OPERATOR_PERMISSIONS.items():
-        for model, actions in models.items():
-            operators.permissions.add(
-                *Permission.objects.filter(
-                    content_type__app_label=app_label,
-                    codename__in=[f"{action}_{model}" for action in actions],
-                )
-            )
-    user = User.objects.create_user("olivia", password=PASSWORD, is_staff=True)
-    user.groups.add(operators)
-    return user
 
 
 @pytest.fixture
@@ -49,10 +27,7 @@ def outage(transactional_db):
 
 def logged_in(open_page, width):
     admin = open_page(width=width)
-    admin.goto("/admin/")
-    admin.get_by_label("Username").fill("olivia")
-    admin.get_by_label("Password").fill(PASSWORD)
-    admin.get_by_role("button", name="Log in").click()
+    log_in_as_operator(admin)
     return admin
 
 
@@ -61,8 +36,9 @@ def axe_violations(page):
     return results.generate_report() if results.violations_count else ""
 
 
+@pytest.mark.usefixtures("operator_with_password")
 @pytest.mark.parametrize("width", [DESKTOP, PHONE])
-def test_resolve_preselects_what_comes_back_and_restores_it(open_page, operator, outage, width):
+def test_resolve_preselects_what_comes_back_and_restores_it(open_page, outage, width):
     admin = logged_in(open_page, width)
     admin.goto("/admin/incidents/incident/")
     row = admin.locator("#result_list tbody tr", has_text="Web servers unreachable")
@@ -90,7 +66,8 @@ def test_resolve_preselects_what_comes_back_and_restores_it(open_page, operator,
     assert Incident.objects.get().status == "resolved"
 
 
-def test_a_date_before_the_incident_is_posted_only_once_confirmed(open_page, operator, outage):
+@pytest.mark.usefixtures("operator_with_password")
+def test_a_date_before_the_incident_is_posted_only_once_confirmed(open_page, outage):
     admin = logged_in(open_page, DESKTOP)
     admin.goto(f"/admin/incidents/incident/{outage.pk}/post-update/")
     admin.get_by_label("Status").select_option("identified")

@@ -9,17 +9,9 @@ from incidents import services
 from incidents.models import Component
 
 from ..conftest import open_incident
-from .conftest import DESKTOP, PHONE, screenshot
-from .test_operator import PASSWORD, operator_with_password  # noqa: F401  (a fixture)
+from .conftest import DESKTOP, PHONE, log_in_as_operator, screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def log_in(page):
-    page.goto("/admin/")
-    page.get_by_label("Username").fill("olivia")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
 
 
 @pytest.mark.usefixtures("operator_with_password")
@@ -31,7 +23,7 @@ def test_an_operator_publishes_a_postmortem_and_the_public_page_shows_it(open_pa
     ).incident
     services.update_create(incident=incident, status="resolved", body="Fixed.")
     admin, public = open_page(width=width), open_page(width=width)
-    log_in(admin)
+    log_in_as_operator(admin)
 
     admin.goto(f"/admin/incidents/incident/{incident.pk}/change/")
     fieldset = admin.locator("fieldset", has=admin.get_by_role("heading", name="Postmortem"))
