@@ -19,26 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def configure(database_url, var_dir):
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="statuspage.settings",
-        VAR_DIR=str(var_dir),
-        SECRET_KEY="bench-" * 10,
-        CACHE_URL="locmemcache://",
-        LOG_LEVEL="WARNING",
-        DATABASE_URL=database_url or f"sqlite:///{var_dir}/bench.sqlite3",
-    )
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("flush", verbosity=0, interactive=False)
+from .fanout import configure
 
 
 def add_busy_history(per_day, days):

@@ -39,15 +39,17 @@ def wait_for_port(port, timeout=10):
     raise RuntimeError(f"nothing listens on {port}")
 
 
-def configure(args, var_dir, smtp_port):
+def configure(database_url, var_dir, **environment):
+    """Django in this process, on an empty database (SQLite under var_dir unless
+    database_url), with `environment` on top of the benchmarks' settings."""
     os.environ.update(
         DJANGO_SETTINGS_MODULE="statuspage.settings",
         VAR_DIR=str(var_dir),
         SECRET_KEY="bench-" * 10,
-        EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
         CACHE_URL="locmemcache://",
         LOG_LEVEL="WARNING",
-        DATABASE_URL=args.database_url or f"sqlite:///{var_dir}/bench.sqlite3",
+        DATABASE_URL=database_url or f"sqlite:///{var_dir}/bench.sqlite3",
+        **environment,
     )
     sys.path.insert(0, str(ROOT))
     import django
@@ -156,11 +158,15 @@ def rss_peak_kb(pid):
 
 
 def publish_time(followers, runs=15):
-    """Median time of the admin's "open incident" request, through the whole stack."""
+    set_followers(followers)
+    return open_incident_time(runs)
+
+
+def open_incident_time(runs=15):
+    """Median time (ms) of the admin's "open incident" request, through the whole stack."""
     from django.contrib.auth.models import User
     from django.test import Client
 
-    set_followers(followers)
     user = User.objects.filter(username="bench").first() or User.objects.create_superuser(
         "bench", "bench@example.org", "bench-password"
     )
@@ -200,7 +206,7 @@ def main(argv=None):
     try:
         wait_for_port(port)
         with tempfile.TemporaryDirectory() as var_dir:
-            configure(args, Path(var_dir), port)
+            configure(args.database_url, Path(var_dir), EMAIL_URL=f"smtp://127.0.0.1:{port}")
             log = open(Path(var_dir) / "worker.log", "ab")  # noqa: SIM115
             database = os.environ["DATABASE_URL"].split(":")[0]
             print(f"Fan-out benchmark ({database}, SMTP sink on loopback)")

@@ -18,26 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def configure(args, var_dir):
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="statuspage.settings",
-        VAR_DIR=str(var_dir),
-        SECRET_KEY="bench-" * 10,
-        CACHE_URL="locmemcache://",
-        LOG_LEVEL="WARNING",
-        DATABASE_URL=args.database_url or f"sqlite:///{var_dir}/bench.sqlite3",
-    )
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("flush", verbosity=0, interactive=False)
+from .fanout import ROOT, configure
 
 
 def write_file(path, rows):
@@ -107,7 +88,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as var_dir:
-        configure(args, Path(var_dir))
+        configure(args.database_url, Path(var_dir))
         from incidents import services
         from incidents.models import Component
         from subscribers.models import Subscriber

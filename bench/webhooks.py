@@ -12,14 +12,21 @@ posting the same number of signed bodies to the same receiver with the same limi
 import argparse
 import asyncio
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from .fanout import ROOT, configure, free_port, reset, rss_peak_kb, wait_for_port
+from .fanout import (
+    ROOT,
+    configure,
+    free_port,
+    open_incident_time,
+    reset,
+    rss_peak_kb,
+    wait_for_port,
+)
 
 RECEIVER = """
 import asyncio, sys
@@ -126,25 +133,8 @@ def worker_run(count, log):
 
 
 def publish_time(followers, port, runs=15):
-    """Median time of the admin's "open incident" request, through the whole stack."""
-    from django.contrib.auth.models import User
-    from django.test import Client
-
     set_hooks(followers, port)
-    user = User.objects.filter(username="bench").first() or User.objects.create_superuser(
-        "bench", "bench@example.org", "bench-password"
-    )
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(user)
-    times = []
-    for n in range(runs):
-        data = {"title": f"Incident {n}", "kind": "incident", "impact": "minor"}
-        data |= {"status": "investigating", "body": "Looking into it.", "notify": "auto"}
-        start = time.perf_counter()
-        response = client.post("/admin/incidents/incident/add/", data)
-        times.append(time.perf_counter() - start)
-        assert response.status_code == 302, response.status_code
-    return statistics.median(times) * 1000
+    return open_incident_time(runs)
 
 
 def main(argv=None):
@@ -158,7 +148,7 @@ def main(argv=None):
     try:
         wait_for_port(port)
         with tempfile.TemporaryDirectory() as var_dir:
-            configure(args, Path(var_dir), smtp_port)
+            configure(args.database_url, Path(var_dir), EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}")
             from django.conf import settings
 
             log = open(Path(var_dir) / "worker.log", "ab")  # noqa: SIM115
