@@ -9,7 +9,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from staff.mixins import DeletesThroughServices
+from staff.mixins import DeletesThroughServices, ReadOnly
 
 from . import admin_templates, audit, posting_admin, services
 from .admin_opening import OpensIncidents
@@ -338,7 +338,7 @@ class ComponentGroupAdmin(DeletesThroughServices, admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnly, admin.ModelAdmin):
     """Read-only for everyone, superusers included: the trail is written by the services."""
 
     list_display = ["at", "by", "action", "object_type", "object_label", "short_summary"]
@@ -365,12 +365,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
     @admin.display(description="What changed")
     def summary(self, entry):
         return audit.describe(entry)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
+from staff.mixins import ReadOnly
+
 from . import services
 from .models import (
     AlertGroup,
@@ -136,7 +138,8 @@ class IntegrationAdmin(admin.ModelAdmin):
 
 
 @admin.register(AwaitingApproval)
-class AwaitingApprovalAdmin(admin.ModelAdmin):
+class AwaitingApprovalAdmin(ReadOnly, admin.ModelAdmin):
+    # Read here; Publish and Discard have their own views.
     """Incidents opened by alerts, waiting for a person: Publish in one click."""
 
     list_display = ["incident_title", "integration", "state", "firing_since", "drafts", "publish"]
@@ -173,15 +176,6 @@ class AwaitingApprovalAdmin(admin.ModelAdmin):
             '<button type="submit" class="button default" formaction="{}">Publish</button>', url
         )
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False  # read here; Publish and Discard have their own views
-
     def get_urls(self):
         views = [("publish", self.publish_view), ("discard", self.discard_view)]
         return [
@@ -215,19 +209,8 @@ class AwaitingApprovalAdmin(admin.ModelAdmin):
         return redirect("admin:integrations_awaitingapproval_changelist")
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(AlertGroup)
-class AlertGroupAdmin(ReadOnly):
+class AlertGroupAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["__str__", "integration", "state", "incident", "firing_since", "resolved_at"]
     list_filter = ["state", "integration"]
     search_fields = ["title", "key"]
@@ -242,7 +225,7 @@ class AlertGroupAdmin(ReadOnly):
 
 
 @admin.register(AlertPayload)
-class AlertPayloadAdmin(ReadOnly):
+class AlertPayloadAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["received_at", "integration", "status_code", "size", "applied_at", "outcome"]
     list_filter = ["integration", "status_code"]
     date_hierarchy = "received_at"
@@ -266,7 +249,7 @@ class AlertPayloadAdmin(ReadOnly):
 
 
 @admin.register(IntegrationEvent)
-class IntegrationEventAdmin(ReadOnly):
+class IntegrationEventAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["at", "integration", "level", "message", "group"]
     list_filter = ["integration", "level"]
     search_fields = ["message"]
