@@ -23,7 +23,9 @@ from .fanout import configure
 
 
 def add_busy_history(per_day, days):
-    """Fixture data straight into the database: `per_day` short incidents a day."""
+    """Fixture data straight into the database, as alerts would leave it: `per_day`
+    incidents of twenty minutes a day, each a major outage of one component and back
+    (also the data of tests/test_busy_page.py's slow test)."""
     from django.utils import timezone
 
     from incidents.models import (

@@ -9,8 +9,8 @@ import zoneinfo
 import pytest
 from django.utils import timezone
 
+from bench.busy_page import add_busy_history
 from incidents import services
-from incidents.models import Component, ComponentStatusChange, Incident, IncidentUpdate
 
 from .conftest import open_incident
 from .test_public_pages import bars, h1_count
@@ -183,52 +183,6 @@ def test_a_day_with_incidents_is_stored_once_however_asked(client, file_store, p
     assert file_store.stored_copies() == stored + 1
 
 
-def add_busy_history(components, *, per_day, days):
-    """Fixture data straight into the database, as alerts would leave it: `per_day`
-    incidents of twenty minutes a day, each a major outage of one component and back."""
-    now = timezone.now()
-    step = datetime.timedelta(days=1) / per_day
-    starts = [now - datetime.timedelta(days=days) + step * n for n in range(per_day * days)]
-    incidents = Incident.objects.bulk_create(
-        Incident(
-            title=f"Probe failure {n} on {components[n % len(components)].name}",
-            status="resolved",
-            impact="critical",
-            started_at=start,
-            resolved_at=start + datetime.timedelta(minutes=20),
-        )
-        for n, start in enumerate(starts)
-    )
-    Incident.components.through.objects.bulk_create(
-        Incident.components.through(incident=incident, component=components[n % len(components)])
-        for n, incident in enumerate(incidents)
-    )
-    updates = IncidentUpdate.objects.bulk_create(
-        IncidentUpdate(
-            incident=incident,
-            status=status,
-            headline=headline,
-            body=f"{headline}.",
-            body_html=f"<p>{headline}.</p>",
-            published_at=incident.started_at + datetime.timedelta(minutes=minutes),
-            notify=False,
-            went_live_at=now,
-        )
-        for incident in incidents
-        for status, headline, minutes in (("investigating", "Failing", 0), ("resolved", "Back", 20))
-    )
-    ComponentStatusChange.objects.bulk_create(
-        ComponentStatusChange(
-            component=components[(n // 2) % len(components)],
-            update=update,
-            old_status=("operational", "major_outage")[n % 2],
-            new_status=("major_outage", "operational")[n % 2],
-            changed_at=update.published_at,
-        )
-        for n, update in enumerate(updates)
-    )
-
-
 @pytest.mark.slow
 def test_forty_incidents_a_day_for_ninety_days_keep_the_page_under_50_kb_gzipped(
     client, capsys, django_assert_max_num_queries
@@ -236,7 +190,7 @@ def test_forty_incidents_a_day_for_ninety_days_keep_the_page_under_50_kb_gzipped
     from incidents.demo import load_demo
 
     load_demo()
-    add_busy_history(list(Component.objects.all()), per_day=40, days=90)
+    add_busy_history(per_day=40, days=90)  # what `python -m bench busy_page` measures
     with django_assert_max_num_queries(12):  # as many as a quiet page
         html = client.get("/").content
     size = len(gzip.compress(html, compresslevel=6))
